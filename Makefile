@@ -1,0 +1,42 @@
+# Partner Hub. The two set-up commands are `make run` and `make test`; both install
+# what is missing into .tools/ (git-ignored) first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+FUNCTIONS := $(notdir $(wildcard functions/*))
+PORT ?= 3000
+
+.PHONY: help tools run test build lint bench deploy $(addprefix invoke-,$(FUNCTIONS))
+
+help:
+	@echo "make run     serve the whole API on http://localhost:$(PORT) (DynamoDB Local + moto)"
+	@echo "make test    the whole test suite, starting what it needs itself"
+	@echo "make build   cargo lambda build --release --arm64 (every function)"
+	@echo "make lint    cargo clippy --all-targets -- -D warnings"
+	@echo "make bench   benchmarks, written to BENCHMARKS.md"
+	@echo "make deploy  sam build && sam deploy --guided"
+	@echo "make invoke-<fn>  run one function against its sample in events/ (needs make run's stack)"
+
+tools:
+	@scripts/install-tools.sh
+
+run: tools
+	@PORT=$(PORT) scripts/run.sh
+
+test: tools
+	@scripts/test.sh
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+build: tools
+	@scripts/build.sh
+
+bench: tools
+	@scripts/bench.sh
+
+deploy: build
+	sam build && sam deploy --guided
+
+$(addprefix invoke-,$(FUNCTIONS)): invoke-%:
+	@DYNAMODB_PORT=8000 MOTO_PORT=5000; . scripts/aws-env.sh; TABLE_NAME=partner-hub \
+	  cargo build -q -p $* && cargo run -q -p local-gateway --bin invoke -- $* events/$*.json

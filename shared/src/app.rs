@@ -1,0 +1,64 @@
+//! Everything a function needs, built once per cold start from one `SdkConfig`.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use crate::config::Config;
+use crate::domain::OrgId;
+use crate::error::Result;
+use crate::events::EventBridgePublisher;
+use crate::mail::SesMailer;
+use crate::ports::{Clock, IdSource};
+use crate::store::DynamoStore;
+
+pub struct App {
+    pub config: Config,
+    pub store: DynamoStore,
+    pub events: EventBridgePublisher,
+    pub mailer: SesMailer,
+    pub clock: Box<dyn Clock>,
+    pub ids: Box<dyn IdSource>,
+}
+
+impl App {
+    /// Reads the environment and the standard AWS configuration (region, credentials,
+    /// `AWS_ENDPOINT_URL_*`) once.
+    pub async fn from_env() -> Result<Self> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Self::new(&sdk, config))
+    }
+
+    pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> Self {
+        Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            events: EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), &config.event_bus_name),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(sdk), &config.mail_from),
+            clock: Box::new(SystemClock),
+            ids: Box::new(RandomIds),
+            config,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn org_id(&self) -> OrgId {
+        OrgId::from_number(rand::rng().random_range(0..90_000_000))
+    }
+
+    fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::new_v4()
+    }
+}

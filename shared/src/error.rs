@@ -1,0 +1,142 @@
+//! The one error type of Partner Hub and its mapping to the contract's status and
+//! error code. Every route answers errors as
+//! `{"error": {"code": "...", "message": "..."}}` through [`AppError::status`],
+//! [`AppError::code`] and [`AppError::public_message`], nowhere else.
+
+use std::time::Duration;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("this organization is not partner-badged: join a partner program (CSA or CSP) first")]
+    NotAPartner,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("an organization was already created for this contact email")]
+    EmailInUse,
+    #[error("the partner already has the maximum of {limit} active customers")]
+    PartnerCustomerLimit { limit: u32 },
+    #[error("{0}")]
+    Gone(String),
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: Duration },
+    #[error("the service is briefly unavailable; retry later")]
+    Unavailable { retry_after: Duration },
+    /// Anything we did not expect (an AWS error, a corrupt item). The detail is
+    /// logged; the caller only ever sees a generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidRequest(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidRequest(_) => 400,
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) | Self::NotAPartner => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) | Self::EmailInUse | Self::PartnerCustomerLimit { .. } => 409,
+            Self::Gone(_) => 410,
+            Self::PayloadTooLarge => 413,
+            Self::Unprocessable(_) | Self::IdempotencyKeyReused => 422,
+            Self::RateLimited { .. } => 429,
+            Self::Unavailable { .. } => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotAPartner => "not_a_partner",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::EmailInUse => "email_in_use",
+            Self::PartnerCustomerLimit { .. } => "partner_customer_limit",
+            Self::Gone(_) => "gone",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// What the caller may read: never an AWS error text or internal detail.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Seconds for a `Retry-After` header, where the error has one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } | Self::Unavailable { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_show_their_detail() {
+        let error = AppError::internal("ResourceNotFoundException: table partner-hub");
+        assert_eq!(error.status(), 500);
+        assert!(!error.public_message().contains("ResourceNotFound"));
+    }
+
+    #[test]
+    fn contract_codes_map_to_their_statuses() {
+        let cases = [
+            (AppError::invalid("x"), 400, "invalid_request"),
+            (AppError::NotAPartner, 403, "not_a_partner"),
+            (AppError::EmailInUse, 409, "email_in_use"),
+            (AppError::PartnerCustomerLimit { limit: 100 }, 409, "partner_customer_limit"),
+            (AppError::PayloadTooLarge, 413, "payload_too_large"),
+            (AppError::IdempotencyKeyReused, 422, "idempotency_key_reused"),
+            (AppError::Unavailable { retry_after: Duration::from_secs(1) }, 503, "unavailable"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status(), error.code()), (status, code), "{error:?}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `Idempotency-Key` replay: the same key with the same request within 24 h replays
+//! the first answer without doing the work again; the same key with another request
+//! is 422 `idempotency_key_reused`; of two racing requests with one key, one does the
+//! work and the other waits for its answer.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ApiCall, ApiResponse};
+use crate::error::{AppError, Result};
+use crate::ports::{Clock, IdempotencyStore};
+
+pub const HEADER: &str = "idempotency-key";
+/// How long an answer is replayed.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+/// How long a claim protects work in progress; a claim left behind by a crashed
+/// invocation can be taken over after this.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+const MAX_KEY_LEN: usize = 255;
+const WAIT_STEP: Duration = Duration::from_millis(50);
+const WAIT_STEPS: u32 = 100;
+
+/// The answer a key holds, replayed byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+}
+
+/// What the store found when a request tried to claim a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// The key is ours: do the work.
+    Claimed,
+    /// The same request already finished: replay its answer.
+    Replay(StoredResponse),
+    /// The same request is being worked on right now.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+/// The key the store uses: a person's key never collides with another person's.
+pub fn key_of(call: &ApiCall) -> Result<Option<String>> {
+    if call.method() != "POST" {
+        return Ok(None);
+    }
+    let Some(raw) = call.header(HEADER) else {
+        return Ok(None);
+    };
+    if raw.is_empty() || raw.len() > MAX_KEY_LEN || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid("Idempotency-Key must be 1 to 255 visible ASCII characters"));
+    }
+    // Without a caller the route answers 401 anyway; there is nothing to protect.
+    Ok(call.caller().ok().map(|caller| format!("{}#{raw}", caller.sub)))
+}
+
+/// What makes two requests "the same": route, path and body.
+pub fn fingerprint(call: &ApiCall) -> String {
+    let mut hash = Sha256::new();
+    hash.update(call.route_key.as_bytes());
+    hash.update([0]);
+    hash.update(call.path.as_bytes());
+    hash.update([0]);
+    hash.update(call.body());
+    hex::encode(hash.finalize())
+}
+
+pub(super) async fn run_once<F, Fut>(
+    store: &dyn IdempotencyStore,
+    clock: &dyn Clock,
+    key: String,
+    call: ApiCall,
+    route: F,
+) -> Result<ApiResponse>
+where
+    F: FnOnce(ApiCall) -> Fut,
+    Fut: Future<Output = Result<ApiResponse>>,
+{
+    let fingerprint = fingerprint(&call);
+    let mut waited = 0;
+    loop {
+        match store.begin(&key, &fingerprint, clock.now()).await? {
+            Begin::Claimed => break,
+            Begin::Replay(stored) => return Ok(replayed(stored)),
+            Begin::Mismatch => return Err(AppError::IdempotencyKeyReused),
+            Begin::InProgress if waited < WAIT_STEPS => {
+                waited += 1;
+                tokio::time::sleep(WAIT_STEP).await;
+            }
+            Begin::InProgress => {
+                return Err(AppError::Conflict(
+                    "a request with this Idempotency-Key is still being processed; retry shortly".into(),
+                ))
+            }
+        }
+    }
+
+    let request_id = call.request_id.clone();
+    let response = match route(call).await {
+        Ok(response) => response,
+        Err(error) => ApiResponse::from_error(&error, &request_id),
+    };
+    if worth_replaying(response.status) {
+        let stored = StoredResponse {
+            status: response.status,
+            content_type: response.content_type.clone(),
+            body: response.body.clone(),
+            headers: response.headers.clone(),
+        };
+        store.complete(&key, &stored, clock.now()).await?;
+    } else if let Err(error) = store.abandon(&key).await {
+        // The lease runs out by itself; the answer below is still the right one.
+        tracing::warn!(request_id = %request_id, error = %error, "could not release idempotency key");
+    }
+    Ok(response)
+}
+
+/// Server failures and rate limits are transient: a retry with the key should do the
+/// work again rather than replay them.
+fn worth_replaying(status: u16) -> bool {
+    status < 500 && status != 429
+}
+
+fn replayed(stored: StoredResponse) -> ApiResponse {
+    ApiResponse {
+        status: stored.status,
+        content_type: stored.content_type,
+        body: stored.body,
+        headers: stored.headers,
+    }
+    .with_header("idempotent-replayed", "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_answers_are_not_replayed() {
+        assert!(worth_replaying(201));
+        assert!(worth_replaying(409));
+        assert!(!worth_replaying(429));
+        assert!(!worth_replaying(503));
+    }
+}

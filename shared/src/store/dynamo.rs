@@ -1,0 +1,130 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+
+use super::errors::{corrupt, StoreError};
+use super::keys;
+use crate::error::{AppError, Result};
+use crate::http::pagination::{Cursor, PageRequest};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The DynamoDB adapter: one client, one table.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    pub(super) client: Client,
+    pub(super) table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) async fn get<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+        entity: &str,
+    ) -> Result<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))).transpose()
+    }
+
+    /// One page of the items under `pk` whose sort key starts with `sk_prefix`
+    /// (on GSI1 when `index` says so), in sort-key order.
+    pub(super) async fn query_page<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        page: &PageRequest,
+        entity: &str,
+    ) -> Result<(Vec<T>, Option<Cursor>)> {
+        let (pk_name, sk_name) = match index {
+            Some(_) => (keys::GSI1PK, keys::GSI1SK),
+            None => (keys::PK, keys::SK),
+        };
+        let start = match &page.after {
+            Some(cursor) => Some(start_key(cursor, pk_name, pk)?),
+            None => None,
+        };
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(str::to_string))
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+            .limit(page.limit as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
+            .collect::<Result<Vec<T>>>()?;
+        let next = output.last_evaluated_key.map(|key| {
+            key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect()
+        });
+        Ok((items, next))
+    }
+
+    /// Every item of a query, following pages; for partitions known to stay small.
+    pub(super) async fn query_all<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        entity: &str,
+    ) -> Result<Vec<T>> {
+        let mut page = PageRequest::first(100);
+        let mut all = Vec::new();
+        loop {
+            let (items, next) = self.query_page(index, pk, sk_prefix, &page, entity).await?;
+            all.extend(items);
+            match next {
+                Some(cursor) => page.after = Some(cursor),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
+/// A cursor only ever continues the list it came from: one pointing into another
+/// partition is refused rather than handed to DynamoDB.
+fn start_key(cursor: &Cursor, pk_name: &str, pk: &str) -> Result<Item> {
+    if cursor.get(pk_name).map(String::as_str) != Some(pk) {
+        return Err(AppError::invalid("next_token does not belong to this list"));
+    }
+    Ok(cursor.iter().map(|(name, value)| (name.clone(), AttributeValue::S(value.clone()))).collect())
+}
+
+pub(super) fn to_item<T: serde::Serialize>(value: &T) -> Result<Item> {
+    serde_dynamo::to_item(value).map_err(|e| AppError::internal(format!("serialising item: {e}")))
+}

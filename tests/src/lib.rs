@@ -1,0 +1,204 @@
+//! Test harness: the local stack that `make test` starts (DynamoDB Local and moto,
+//! reached through the standard `AWS_ENDPOINT_URL_*` variables), a fresh table per
+//! test created from `template.yaml`, and the local gateway served in-process.
+
+use aws_config::SdkConfig;
+use local_gateway::template::Template;
+use local_gateway::{jwt, LocalOptions};
+use partner_hub::config::Config;
+use partner_hub::App;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const JWT_SECRET: &str = "test-secret";
+
+/// The SDK configuration the functions use, pointed at the test stack.
+pub async fn sdk() -> SdkConfig {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the suite with `make test`, which starts DynamoDB Local and moto"
+    );
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub fn template() -> Template {
+    Template::load_default().expect("template.yaml parses")
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+pub fn config(table: &str) -> Config {
+    Config {
+        table_name: table.to_string(),
+        event_bus_name: unique("bus"),
+        mail_from: "no-reply@partnerhub.test".into(),
+        public_base_url: "http://localhost:3000".into(),
+    }
+}
+
+/// A table of its own for one test, created exactly as the template defines it.
+pub async fn fresh_table(sdk: &SdkConfig) -> String {
+    let name = unique("test");
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    local_gateway::setup::create_table(&dynamo, &name, &template().table().expect("table definition"))
+        .await
+        .expect("table created");
+    name
+}
+
+/// An [`App`] on a fresh table, for tests of use cases and adapters.
+pub async fn fresh_app() -> App {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    App::new(&sdk, config(&table))
+}
+
+/// Every item in the table, for asserting that a refused request wrote nothing.
+pub async fn all_items(
+    sdk: &SdkConfig,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = dynamo
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+/// The local gateway on a free port, over a fresh table and bus.
+pub struct Gateway {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub sdk: SdkConfig,
+    pub config: Config,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    /// The contract's error code, if this is an error answer.
+    pub fn error_code(&self) -> &str {
+        self.body.pointer("/error/code").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+impl Gateway {
+    pub async fn start() -> Self {
+        let sdk = sdk().await;
+        let table = unique("test");
+        let config = config(&table);
+        let options = LocalOptions {
+            config: config.clone(),
+            jwt_secret: JWT_SECRET.into(),
+            moto_endpoint: std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2"),
+        };
+        let (router, _) = local_gateway::build(&sdk, &template(), options).await.expect("gateway builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self { base, http: reqwest::Client::new(), sdk, config, server }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.config.table_name
+    }
+
+    /// A bearer token as `/local/token` mints it.
+    pub async fn token(&self, email: &str) -> String {
+        let answer = self
+            .send(reqwest::Method::POST, "/local/token", None, Some(serde_json::json!({"email": email})))
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.body["token"].as_str().expect("token").to_string()
+    }
+
+    pub fn sub_of(email: &str) -> String {
+        jwt::sub_for(&email.to_lowercase())
+    }
+
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.request(method, path, token);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        read(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Signs up an org for `email` and returns its ORGID.
+    pub async fn sign_up(&self, token: &str, name: &str) -> String {
+        let answer = self.post("/v1/signup", token, serde_json::json!({"name": name})).await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body["org_id"].as_str().expect("org_id").to_string()
+    }
+
+    pub async fn items(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        all_items(&self.sdk, self.table()).await
+    }
+}
+
+pub async fn read(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("gateway answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer { status, headers, body, text }
+}

@@ -1,0 +1,160 @@
+//! The DynamoDB adapter against DynamoDB Local: uniqueness, atomicity, paging.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chrono::Utc;
+use partner_hub::domain::{Administrator, Caller, Email, Org, OrgId, Program, Tenancy};
+use partner_hub::http::idempotency::{Begin, StoredResponse};
+use partner_hub::ports::{CreateOrg, IdSource, IdempotencyStore, JoinProgram, OrgStore};
+use partner_hub::usecases::sign_up::{sign_up, SignUp};
+use partner_hub_tests::fresh_app;
+
+fn caller(n: usize) -> Caller {
+    Caller {
+        sub: format!("sub-{n}"),
+        email: Email::parse(&format!("user{n}@example.com")).unwrap(),
+        scopes: vec![],
+    }
+}
+
+fn org(id: u32, name: &str) -> Org {
+    Org {
+        org_id: OrgId::from_number(id),
+        name: name.into(),
+        country: None,
+        tenancy: Tenancy::Standard,
+        programs: vec![],
+        created_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn an_org_id_is_never_written_twice() {
+    let app = fresh_app().await;
+    let first = org(7, "First");
+    let admin = Administrator::full(
+        first.org_id.clone(),
+        "a".into(),
+        Email::parse("a@example.com").unwrap(),
+        Utc::now(),
+    );
+    assert_eq!(app.store.create_org(&first, &admin).await.unwrap(), CreateOrg::Created);
+
+    let second = org(7, "Second");
+    let other = Administrator::full(
+        second.org_id.clone(),
+        "b".into(),
+        Email::parse("b@example.com").unwrap(),
+        Utc::now(),
+    );
+    assert_eq!(app.store.create_org(&second, &other).await.unwrap(), CreateOrg::OrgIdTaken);
+
+    let stored = app.store.get_org(&first.org_id).await.unwrap().unwrap();
+    assert_eq!(stored.name, "First");
+    assert!(
+        app.store.get_admin(&first.org_id, "b").await.unwrap().is_none(),
+        "the loser's admin was not written"
+    );
+}
+
+/// Draws ORGIDs from a tiny space so that concurrent signups collide constantly.
+struct CrowdedIds(AtomicUsize);
+
+impl IdSource for CrowdedIds {
+    fn org_id(&self) -> OrgId {
+        OrgId::from_number((self.0.fetch_add(1, Ordering::SeqCst) % 40) as u32)
+    }
+    fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::new_v4()
+    }
+}
+
+#[tokio::test]
+async fn racing_signups_get_unique_org_ids_even_when_draws_collide() {
+    let app = Arc::new(fresh_app().await);
+    let ids = Arc::new(CrowdedIds(AtomicUsize::new(0)));
+    let tasks = (0..30).map(|n| {
+        let app = Arc::clone(&app);
+        let ids = Arc::clone(&ids);
+        tokio::spawn(async move {
+            // Every task starts its draws at the same few ids.
+            ids.0.store(0, Ordering::SeqCst);
+            let input = SignUp { name: format!("Org {n}"), country: None };
+            sign_up(&app.store, app.clock.as_ref(), ids.as_ref(), &caller(n), input).await
+        })
+    });
+    let orgs: Vec<Org> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task").expect("sign up"))
+        .collect();
+    let mut ids: Vec<&str> = orgs.iter().map(|o| o.org_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "every signup got its own ORGID");
+    for (n, org) in orgs.iter().enumerate() {
+        let stored = app.store.get_org(&org.org_id).await.unwrap().unwrap();
+        assert_eq!(stored.name, format!("Org {n}"), "no org was overwritten");
+        let admin = app.store.get_admin(&org.org_id, &format!("sub-{n}")).await.unwrap().unwrap();
+        assert!(admin.is_full());
+    }
+}
+
+#[tokio::test]
+async fn join_program_is_atomic_and_knows_unknown_orgs() {
+    let app = fresh_app().await;
+    let o = org(11, "P");
+    let admin =
+        Administrator::full(o.org_id.clone(), "a".into(), Email::parse("a@example.com").unwrap(), Utc::now());
+    app.store.create_org(&o, &admin).await.unwrap();
+    let results =
+        futures::future::join_all((0..10).map(|_| app.store.join_program(&o.org_id, Program::Csp))).await;
+    let joined = results.iter().filter(|r| matches!(r, Ok(Some(JoinProgram::Joined(_))))).count();
+    assert_eq!(joined, 1);
+    assert_eq!(app.store.get_org(&o.org_id).await.unwrap().unwrap().programs, vec![Program::Csp]);
+    assert!(app.store.join_program(&OrgId::from_number(12), Program::Csa).await.unwrap().is_none());
+    assert!(app.store.get_org(&OrgId::from_number(12)).await.unwrap().is_none(), "no org item appeared");
+}
+
+#[tokio::test]
+async fn memberships_are_read_across_pages() {
+    let app = fresh_app().await;
+    let email = Email::parse("busy@example.com").unwrap();
+    for n in 0..130 {
+        let o = org(1000 + n, &format!("Org {n}"));
+        let admin = Administrator::full(o.org_id.clone(), "busy".into(), email.clone(), Utc::now());
+        assert_eq!(app.store.create_org(&o, &admin).await.unwrap(), CreateOrg::Created);
+    }
+    let mine = app.store.orgs_of_admin("busy").await.unwrap();
+    assert_eq!(mine.len(), 130);
+    assert!(mine.iter().all(|(admin, org)| admin.org_id == org.org_id));
+}
+
+#[tokio::test]
+async fn idempotency_records_claim_replay_and_refuse() {
+    let app = fresh_app().await;
+    let now = Utc::now();
+    assert_eq!(app.store.begin("sub#k", "fp", now).await.unwrap(), Begin::Claimed);
+    assert_eq!(app.store.begin("sub#k", "fp", now).await.unwrap(), Begin::InProgress);
+    assert_eq!(app.store.begin("sub#k", "other", now).await.unwrap(), Begin::Mismatch);
+    let stored = StoredResponse {
+        status: 201,
+        content_type: "application/json".into(),
+        body: "{}".into(),
+        headers: vec![],
+    };
+    app.store.complete("sub#k", &stored, now).await.unwrap();
+    assert_eq!(app.store.begin("sub#k", "fp", now).await.unwrap(), Begin::Replay(stored));
+
+    // A claim whose lease ran out (a crashed invocation) can be taken over...
+    assert_eq!(app.store.begin("sub#crash", "fp", now).await.unwrap(), Begin::Claimed);
+    let later = now + chrono::Duration::minutes(2);
+    assert_eq!(app.store.begin("sub#crash", "fp", later).await.unwrap(), Begin::Claimed);
+    // ...and after 24 hours a key is free again.
+    let next_day = now + chrono::Duration::hours(25);
+    assert_eq!(app.store.begin("sub#k", "other", next_day).await.unwrap(), Begin::Claimed);
+
+    app.store.abandon("sub#crash").await.unwrap();
+    assert_eq!(app.store.begin("sub#crash", "new", later).await.unwrap(), Begin::Claimed);
+}
