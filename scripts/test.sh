@@ -23,4 +23,12 @@ scripts/stack.sh up "$state" "$DYNAMODB_PORT" "$MOTO_PORT"
 export PARTNER_HUB_BIN_DIR="$PWD/target/debug"
 
 echo "==> cargo test"
-cargo test --workspace --quiet
+log=$state/cargo-test.log
+set +e
+cargo test --workspace --quiet 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole suite (cargo's own last line is a crate's doc-tests).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nsuite: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
