@@ -25,7 +25,7 @@ export PARTNER_HUB_BIN_DIR="$PWD/target/debug"
 echo "==> cargo test"
 log=$state/cargo-test.log
 set +e
-cargo test --workspace --quiet 2>&1 | tee "$log"
+cargo test --workspace --quiet --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole suite (cargo's own last line is a crate's doc-tests).

@@ -21,6 +21,7 @@ pub type Handler =
 
 pub struct Gateway {
     routes: Vec<(RouteDef, Handler)>,
+    pub(crate) event_handlers: HashMap<String, crate::bus::EventHandler>,
     pub(crate) jwt_secret: String,
     pub(crate) moto_endpoint: String,
     pub(crate) http: reqwest::Client,
@@ -32,6 +33,7 @@ impl Gateway {
     pub fn new(
         routes: Vec<RouteDef>,
         handlers: &HashMap<String, Handler>,
+        event_handlers: HashMap<String, crate::bus::EventHandler>,
         jwt_secret: String,
         moto_endpoint: String,
     ) -> Result<Self, String> {
@@ -44,7 +46,7 @@ impl Gateway {
                 Ok((route, handler))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(Self { routes, jwt_secret, moto_endpoint, http: reqwest::Client::new() })
+        Ok(Self { routes, event_handlers, jwt_secret, moto_endpoint, http: reqwest::Client::new() })
     }
 
     pub fn routes(&self) -> impl Iterator<Item = &RouteDef> {

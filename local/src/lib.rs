@@ -1,6 +1,8 @@
-//! The local stack: the template's table and bus created in DynamoDB Local and moto,
-//! and an HTTP server on localhost that routes like the deployed API Gateway.
+//! The local stack: the template's table, bus, rules and mail identity created in
+//! DynamoDB Local and moto, and an HTTP server on localhost that routes like the
+//! deployed API Gateway, delivers bus events and runs schedules.
 
+pub mod bus;
 pub mod emails;
 pub mod gateway;
 pub mod jwt;
@@ -18,6 +20,7 @@ use axum::Router;
 use partner_hub::config::Config;
 use partner_hub::App;
 
+use bus::{Background, EventHandler};
 use gateway::{Gateway, Handler};
 use template::Template;
 
@@ -42,43 +45,100 @@ macro_rules! http_function {
     }};
 }
 
-/// Each function's handler under its cargo-lambda binary name.
-pub fn function_handlers(app: Arc<App>) -> HashMap<String, Handler> {
-    HashMap::from([("signup".to_string(), http_function!(app, signup::handle))])
+macro_rules! event_function {
+    ($app:expr, $handle:path) => {{
+        let app = Arc::clone(&$app);
+        Arc::new(move |event: serde_json::Value| {
+            let app = Arc::clone(&app);
+            Box::pin(async move { $handle(&app, event).await.map_err(|e| e.to_string()) })
+                as lambda_http::BoxFuture<'static, _>
+        }) as EventHandler
+    }};
 }
 
-/// Creates what the template declares and returns the gateway's router, plus a line
-/// for each thing provisioned.
+/// Each HTTP function's handler under its cargo-lambda binary name.
+pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
+    HashMap::from([
+        ("signup".to_string(), http_function!(app, signup::handle)),
+        ("invite-link".to_string(), http_function!(app, invite_link::handle)),
+        ("accept-connection".to_string(), http_function!(app, accept_connection::handle)),
+        ("customer-dashboard".to_string(), http_function!(app, customer_dashboard::handle)),
+        ("notifications".to_string(), http_function!(app, notifications::handle)),
+    ])
+}
+
+/// Each event-driven function's handler under its cargo-lambda binary name.
+pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {
+    HashMap::from([
+        ("notify".to_string(), event_function!(app, notify::handle)),
+        ("outbox-relay".to_string(), event_function!(app, outbox_relay::handle)),
+    ])
+}
+
+/// What `build` started: the router to serve, what it provisioned, and the bus
+/// delivery and schedule loops (stopped when this is dropped).
+pub struct LocalStack {
+    pub router: Router,
+    pub provisioned: Vec<String>,
+    pub background: Background,
+}
+
+/// Creates what the template declares and wires the gateway to one [`App`] built
+/// from `sdk`, as each Lambda would build its own.
 pub async fn build(
     sdk: &aws_config::SdkConfig,
     template: &Template,
     options: LocalOptions,
-) -> Result<(Router, Vec<String>), String> {
+) -> Result<LocalStack, String> {
+    let app = Arc::new(App::new(sdk, options.config.clone()));
+    build_with(app, sdk, template, options).await
+}
+
+/// As [`build`], with the functions running on the given `app` (tests use this to
+/// put faults between the functions and AWS).
+pub async fn build_with(
+    app: Arc<App>,
+    sdk: &aws_config::SdkConfig,
+    template: &Template,
+    options: LocalOptions,
+) -> Result<LocalStack, String> {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let ses = aws_sdk_sesv2::Client::new(sdk);
-    let provisioned = setup::provision(
-        template,
-        &dynamo,
-        &events,
-        &ses,
-        &setup::Names {
-            table: &options.config.table_name,
-            bus: &options.config.event_bus_name,
-            mail_from: &options.config.mail_from,
-        },
-    )
-    .await?;
-    let app = Arc::new(App::new(sdk, options.config.clone()));
-    let gateway =
-        Gateway::new(template.routes(), &function_handlers(app), options.jwt_secret, options.moto_endpoint)?;
-    Ok((router(Arc::new(gateway)), provisioned))
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let names = setup::Names {
+        table: &options.config.table_name,
+        bus: &options.config.event_bus_name,
+        mail_from: &options.config.mail_from,
+    };
+    let mut provisioned = setup::provision(template, &dynamo, &events, &ses, &names).await?;
+    let queues = bus::create_rules(&events, &sqs, names.bus, &template.rules()).await?;
+    for (rule, _) in &queues {
+        provisioned.push(format!("rule {} -> {} (delivered through an SQS queue)", rule.name, rule.function));
+    }
+    let events_by_function = event_handlers(&app);
+    let mut background = Background::default();
+    bus::deliver(sqs, queues, &events_by_function, &mut background)?;
+    let schedules = template.schedules();
+    bus::run_schedules(&schedules, &events_by_function, &mut background)?;
+    for schedule in &schedules {
+        provisioned.push(format!("schedule: {} every {} s", schedule.function, schedule.every.as_secs()));
+    }
+    let gateway = Gateway::new(
+        template.routes(),
+        &http_handlers(&app),
+        events_by_function,
+        options.jwt_secret,
+        options.moto_endpoint,
+    )?;
+    Ok(LocalStack { router: router(Arc::new(gateway)), provisioned, background })
 }
 
 pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/local/token", post(local_routes::mint_token))
         .route("/local/emails", get(local_routes::list_emails))
+        .route("/local/schedules/{function}", post(local_routes::run_schedule))
         .fallback(gateway::api)
         .layer(DefaultBodyLimit::max(GATEWAY_BODY_LIMIT))
         .with_state(gateway)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -59,5 +59,17 @@ pub async fn list_emails(State(gateway): State<Arc<Gateway>>) -> Response {
     match emails::sent_emails(&gateway.http, &gateway.moto_endpoint).await {
         Ok(list) => (StatusCode::OK, axum::Json(list)).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &e),
+    }
+}
+
+/// `POST /local/schedules/{function}`: runs a scheduled function now, e.g.
+/// `/local/schedules/usage-rollup` or `/local/schedules/outbox-relay`.
+pub async fn run_schedule(State(gateway): State<Arc<Gateway>>, Path(function): Path<String>) -> Response {
+    let Some(handler) = gateway.event_handlers.get(&function) else {
+        return error(StatusCode::NOT_FOUND, "not_found", &format!("no scheduled function {function}"));
+    };
+    match handler(crate::bus::schedule_event(&function)).await {
+        Ok(answer) => (StatusCode::OK, axum::Json(answer)).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e),
     }
 }

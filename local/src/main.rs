@@ -26,6 +26,7 @@ async fn run() -> Result<(), String> {
         std::env::var(name).ok().or_else(|| match name {
             "TABLE_NAME" => Some("partner-hub".into()),
             "PUBLIC_BASE_URL" => Some(format!("http://localhost:{port}")),
+            "LOCAL_TOKEN_PATH" => Some("/local/token".into()),
             _ => None,
         })
     })
@@ -44,8 +45,8 @@ async fn run() -> Result<(), String> {
     })?;
     let template = Template::load_default()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let (router, provisioned) = local_gateway::build(&sdk, &template, options).await?;
-    for line in provisioned {
+    let stack = local_gateway::build(&sdk, &template, options).await?;
+    for line in &stack.provisioned {
         println!("  {line}");
     }
     println!(
@@ -56,7 +57,8 @@ async fn run() -> Result<(), String> {
         "  mint a token: curl -s -XPOST localhost:{port}/local/token -d '{{\"email\":\"you@example.com\"}}'"
     );
     println!("  sent email:   curl -s localhost:{port}/local/emails");
-    axum::serve(listener, router)
+    println!("  run a schedule now: curl -s -XPOST localhost:{port}/local/schedules/outbox-relay");
+    axum::serve(listener, stack.router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

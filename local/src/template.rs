@@ -29,6 +29,36 @@ impl RouteDef {
     }
 }
 
+/// A bus rule that targets a function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleDef {
+    /// `<FunctionLogicalId>-<EventName>`, unique in the template.
+    pub name: String,
+    pub function: String,
+    pub pattern: Value,
+}
+
+/// A schedule that invokes a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleDef {
+    pub function: String,
+    pub every: std::time::Duration,
+}
+
+/// `rate(N minute|minutes|hour|hours|day|days)`; cron expressions are not run locally.
+pub fn parse_rate(expression: &str) -> Option<std::time::Duration> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let seconds = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(n * seconds))
+}
+
 /// The table's definition in CloudFormation's own shape.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -136,6 +166,43 @@ impl Template {
         functions
     }
 
+    fn events_of<'a>(&'a self, kind: &'a str) -> Vec<(String, String, String, Value)> {
+        let mut found = Vec::new();
+        for (id, binary) in self.functions() {
+            let events = self.resources[&id].pointer("/Properties/Events").and_then(Value::as_object);
+            for (name, event) in events.into_iter().flatten() {
+                if event.get("Type").and_then(Value::as_str) == Some(kind) {
+                    let props = event.get("Properties").cloned().unwrap_or_default();
+                    found.push((id.clone(), binary.clone(), name.clone(), props));
+                }
+            }
+        }
+        found
+    }
+
+    /// Every `EventBridgeRule` event of every function.
+    pub fn rules(&self) -> Vec<RuleDef> {
+        self.events_of("EventBridgeRule")
+            .into_iter()
+            .map(|(id, function, name, props)| RuleDef {
+                name: format!("{id}-{name}"),
+                function,
+                pattern: props.get("Pattern").cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Every `Schedule` event of every function that runs at a fixed rate.
+    pub fn schedules(&self) -> Vec<ScheduleDef> {
+        self.events_of("Schedule")
+            .into_iter()
+            .filter_map(|(_, function, _, props)| {
+                let every = parse_rate(props.get("Schedule")?.as_str()?)?;
+                Some(ScheduleDef { function, every })
+            })
+            .collect()
+    }
+
     /// Every `HttpApi` event of every function.
     pub fn routes(&self) -> Vec<RouteDef> {
         let mut routes = Vec::new();
@@ -197,5 +264,17 @@ fn to_json(value: serde_yaml_ng::Value) -> Value {
             let key = if name == "Ref" { "Ref".to_string() } else { format!("Fn::{name}") };
             Value::Object([(key, inner)].into_iter().collect())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_crons_do_not() {
+        assert_eq!(parse_rate("rate(1 minute)"), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(parse_rate("rate(2 hours)"), Some(std::time::Duration::from_secs(7200)));
+        assert_eq!(parse_rate("cron(0 1 * * ? *)"), None);
     }
 }

@@ -61,4 +61,63 @@ impl IdSource for RandomIds {
     fn uuid(&self) -> uuid::Uuid {
         uuid::Uuid::new_v4()
     }
+
+    fn secret(&self) -> [u8; 24] {
+        // ThreadRng is a CSPRNG (ChaCha, seeded from the OS).
+        rand::rng().random()
+    }
+}
+
+/// The use cases' port bundles, wired to this app's adapters.
+impl App {
+    pub fn connection_ports(&self) -> crate::usecases::connections::ConnectionPorts<'_> {
+        crate::usecases::connections::ConnectionPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn email_invite_ports(&self) -> crate::usecases::invitations::EmailInvitePorts<'_> {
+        crate::usecases::invitations::EmailInvitePorts {
+            orgs: &self.store,
+            connections: &self.store,
+            limiter: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn dashboard_ports(&self) -> crate::usecases::dashboard::DashboardPorts<'_> {
+        crate::usecases::dashboard::DashboardPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            notifications: &self.store,
+        }
+    }
+
+    pub fn feed_ports(&self) -> crate::usecases::notifications::FeedPorts<'_> {
+        crate::usecases::notifications::FeedPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            notifications: &self.store,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn notify_ports(&self) -> crate::usecases::notify::NotifyPorts<'_> {
+        crate::usecases::notify::NotifyPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            notifications: &self.store,
+            mailer: &self.mailer,
+            clock: self.clock.as_ref(),
+            public_base_url: &self.config.public_base_url,
+        }
+    }
 }

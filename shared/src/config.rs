@@ -11,6 +11,11 @@ pub struct Config {
     pub mail_from: String,
     /// Where customers open links from emails, e.g. `https://hub.example.com`.
     pub public_base_url: String,
+    /// Where the accept page sends people to sign in (the Cognito hosted UI), if set.
+    pub sign_in_url: Option<String>,
+    /// A token-minting path for the accept page's sign-in form; only the local
+    /// gateway sets it.
+    pub local_token_path: Option<String>,
 }
 
 impl Config {
@@ -32,6 +37,8 @@ impl Config {
                 .unwrap_or_else(|| "http://localhost:3000".into())
                 .trim_end_matches('/')
                 .to_string(),
+            sign_in_url: lookup("SIGN_IN_URL").filter(|v| !v.is_empty()),
+            local_token_path: lookup("LOCAL_TOKEN_PATH").filter(|v| !v.is_empty()),
         })
     }
 }

@@ -33,6 +33,8 @@ pub enum AppError {
     Unprocessable(String),
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    #[error("an organization cannot connect to itself: customer_org_id is the partner's own org")]
+    SelfConnection,
     #[error("{message}")]
     RateLimited { message: String, retry_after: Duration },
     #[error("the service is briefly unavailable; retry later")]
@@ -69,7 +71,7 @@ impl AppError {
             Self::Conflict(_) | Self::EmailInUse | Self::PartnerCustomerLimit { .. } => 409,
             Self::Gone(_) => 410,
             Self::PayloadTooLarge => 413,
-            Self::Unprocessable(_) | Self::IdempotencyKeyReused => 422,
+            Self::Unprocessable(_) | Self::IdempotencyKeyReused | Self::SelfConnection => 422,
             Self::RateLimited { .. } => 429,
             Self::Unavailable { .. } => 503,
             Self::Internal(_) => 500,
@@ -90,6 +92,7 @@ impl AppError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::SelfConnection => "self_connection",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable { .. } => "unavailable",
             Self::Internal(_) => "internal",

@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Administrator, Org, OrgId, Program};
+use crate::domain::{Administrator, Connection, Email, InviteCode, Notification, Org, OrgId, Program};
 use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::http::idempotency::{Begin, StoredResponse};
+use crate::http::pagination::{Cursor, PageRequest};
 use crate::mail::OutgoingEmail;
 
 pub trait Clock: Send + Sync {
@@ -18,6 +19,8 @@ pub trait IdSource: Send + Sync {
     /// A random ORGID candidate; the store decides whether it is still free.
     fn org_id(&self) -> OrgId;
     fn uuid(&self) -> uuid::Uuid;
+    /// 192 bits from a cryptographically secure generator, for capability codes.
+    fn secret(&self) -> [u8; 24];
 }
 
 /// What happened when a new org was written.
@@ -45,6 +48,108 @@ pub trait OrgStore: Send + Sync {
     async fn orgs_of_admin(&self, sub: &str) -> Result<Vec<(Administrator, Org)>>;
     /// Adds the program atomically; `None` when the org does not exist.
     async fn join_program(&self, org_id: &OrgId, program: Program) -> Result<Option<JoinProgram>>;
+    async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>>;
+    async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>>;
+}
+
+/// What happened when a customer tried to connect to a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connect {
+    Created,
+    /// Already connected: the connection as it stands.
+    AlreadyActive(Connection),
+    /// The partner is at its customer limit.
+    LimitReached,
+}
+
+/// What happened when a partner created a customer's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddCustomer {
+    Created,
+    EmailInUse,
+    LimitReached,
+    OrgIdTaken,
+}
+
+/// A customer account a partner creates, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub org: Org,
+    /// The partner administrator who created it, made its full administrator.
+    pub partner_admin: Administrator,
+    pub contact_email: Email,
+    pub contact_name: Option<String>,
+    pub connection: Connection,
+}
+
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    async fn invite_code_of(&self, partner: &OrgId) -> Result<Option<InviteCode>>;
+    /// Gives the partner this code unless it already has one; answers the partner's
+    /// code either way, so racing first calls agree.
+    async fn assign_invite_code(&self, partner: &OrgId, code: &InviteCode) -> Result<InviteCode>;
+    async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>>;
+    /// Connects within the partner's customer limit, with the event in the same
+    /// transaction.
+    async fn connect(&self, connection: &Connection, event: &EventEnvelope) -> Result<Connect>;
+    /// `false` when there was no such connection.
+    async fn disconnect(&self, partner: &OrgId, customer: &OrgId, event: &EventEnvelope) -> Result<bool>;
+    async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>>;
+    async fn customers_of(
+        &self,
+        partner: &OrgId,
+        page: &PageRequest,
+    ) -> Result<(Vec<Connection>, Option<Cursor>)>;
+    async fn partners_of(
+        &self,
+        customer: &OrgId,
+        page: &PageRequest,
+    ) -> Result<(Vec<Connection>, Option<Cursor>)>;
+    async fn add_customer(&self, customer: &NewCustomer, event: &[EventEnvelope]) -> Result<AddCustomer>;
+    /// The partner's counter of active customers.
+    async fn customer_count(&self, partner: &OrgId) -> Result<u32>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Writes events that accompany no other state change.
+    async fn append(&self, events: &[EventEnvelope]) -> Result<()>;
+    /// Committed events not yet published, oldest first.
+    async fn waiting(&self, limit: u32) -> Result<Vec<EventEnvelope>>;
+    async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()>;
+}
+
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Records a notification; `false` when it was recorded before (a repeated event).
+    async fn record(&self, notification: &Notification) -> Result<bool>;
+    /// Claims the right to send one event's email to one address; `false` when it
+    /// was sent (or is being sent) already.
+    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<bool>;
+    /// Gives the claim back after a failed send, so a redelivery tries again.
+    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email) -> Result<()>;
+    /// Newest first.
+    async fn notifications_of(
+        &self,
+        org: &OrgId,
+        page: &PageRequest,
+    ) -> Result<(Vec<Notification>, Option<Cursor>)>;
+    async fn dismiss(&self, partner: &OrgId, notification_id: &uuid::Uuid, now: DateTime<Utc>) -> Result<()>;
+    async fn dismissed_by(&self, partner: &OrgId) -> Result<std::collections::HashSet<uuid::Uuid>>;
+}
+
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Takes one of `limit` uses of `what` for the org in the rolling `window`;
+    /// `Err(retry_after)` inside `Ok` when none is left.
+    async fn take(
+        &self,
+        org: &OrgId,
+        what: &str,
+        limit: u32,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<(), std::time::Duration>>;
 }
 
 /// Storage for the contract's `Idempotency-Key` replay; see `http::idempotency`.

@@ -23,3 +23,27 @@ where
     }))
     .await
 }
+
+/// Runs a function invoked with a JSON event (an EventBridge rule's target, a
+/// schedule). An error fails the invocation, so Lambda's retries apply.
+pub async fn run_events<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static App, serde_json::Value) -> Fut,
+    Fut: Future<Output = crate::error::Result<serde_json::Value>> + Send,
+{
+    crate::telemetry::init();
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let answer = handler(app, event.payload);
+        async move {
+            answer.await.map_err(|error| {
+                crate::http::log_error(&error, "event");
+                lambda_runtime::Diagnostic {
+                    error_type: error.code().to_string(),
+                    error_message: error.public_message(),
+                }
+            })
+        }
+    }))
+    .await
+}

@@ -35,6 +35,8 @@ pub fn config(table: &str) -> Config {
         event_bus_name: unique("bus"),
         mail_from: "no-reply@partnerhub.test".into(),
         public_base_url: "http://localhost:3000".into(),
+        sign_in_url: None,
+        local_token_path: Some("/local/token".into()),
     }
 }
 
@@ -87,6 +89,7 @@ pub struct Gateway {
     pub sdk: SdkConfig,
     pub config: Config,
     server: tokio::task::JoinHandle<()>,
+    _background: local_gateway::bus::Background,
 }
 
 impl Drop for Gateway {
@@ -119,13 +122,14 @@ impl Gateway {
             jwt_secret: JWT_SECRET.into(),
             moto_endpoint: std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2"),
         };
-        let (router, _) = local_gateway::build(&sdk, &template(), options).await.expect("gateway builds");
+        let stack = local_gateway::build(&sdk, &template(), options).await.expect("gateway builds");
+        let (router, background) = (stack.router, stack.background);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Self { base, http: reqwest::Client::new(), sdk, config, server }
+        Self { base, http: reqwest::Client::new(), sdk, config, server, _background: background }
     }
 
     pub fn table(&self) -> &str {

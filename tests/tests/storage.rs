@@ -68,6 +68,9 @@ impl IdSource for CrowdedIds {
     fn uuid(&self) -> uuid::Uuid {
         uuid::Uuid::new_v4()
     }
+    fn secret(&self) -> [u8; 24] {
+        partner_hub::app::RandomIds.secret()
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{self, ApiCall, ApiResponse};
 use partner_hub::ports::JoinProgram;
-use partner_hub::usecases::{join_program, sign_up, who_am_i};
+use partner_hub::usecases::{add_customer, join_program, sign_up, who_am_i};
 use partner_hub::App;
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -33,6 +33,13 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
                 JoinProgram::AlreadyMember(_) => 200,
             };
             Ok(ApiResponse::json(status, joined.org()))
+        }
+        "POST /v1/orgs/{org_id}/customers" => {
+            let partner = call.org_id_param("org_id")?;
+            let added =
+                add_customer::add_customer(&app.connection_ports(), call.caller()?, &partner, call.json()?)
+                    .await?;
+            Ok(ApiResponse::created(&added))
         }
         other => Err(AppError::not_found(format!("signup does not serve {other}"))),
     }

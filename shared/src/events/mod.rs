@@ -2,8 +2,11 @@
 //! that always carries a unique `event_id` and `occurred_at`.
 
 mod eventbridge;
+mod kinds;
+pub mod outbox;
 
 pub use eventbridge::EventBridgePublisher;
+pub use kinds::DomainEvent;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

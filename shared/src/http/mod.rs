@@ -56,7 +56,7 @@ where
 }
 
 /// Logs what the caller will not see, and is the one place that happens.
-pub(crate) fn log_error(error: &AppError, request_id: &str) {
+pub fn log_error(error: &AppError, request_id: &str) {
     match error {
         AppError::Internal(detail) => {
             tracing::error!(request_id = %request_id, detail = %detail, "internal error")

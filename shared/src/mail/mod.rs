@@ -1,6 +1,7 @@
 //! Email: what a message is, and the SES v2 adapter that sends it.
 
 mod ses;
+pub mod templates;
 
 pub use ses::SesMailer;
 

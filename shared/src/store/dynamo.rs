@@ -52,12 +52,13 @@ impl DynamoStore {
 
     /// One page of the items under `pk` whose sort key starts with `sk_prefix`
     /// (on GSI1 when `index` says so), in sort-key order.
-    pub(super) async fn query_page<T: DeserializeOwned>(
+    pub async fn query_page<T: DeserializeOwned>(
         &self,
         index: Option<&str>,
         pk: &str,
         sk_prefix: &str,
         page: &PageRequest,
+        forward: bool,
         entity: &str,
     ) -> Result<(Vec<T>, Option<Cursor>)> {
         let (pk_name, sk_name) = match index {
@@ -68,17 +69,25 @@ impl DynamoStore {
             Some(cursor) => Some(start_key(cursor, pk_name, pk)?),
             None => None,
         };
-        let output = self
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .set_index_name(index.map(str::to_string))
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_names("#sk", sk_name)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
-            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
+        // DynamoDB refuses an empty prefix: no prefix means the whole partition.
+        query = if sk_prefix.is_empty() {
+            query.key_condition_expression("#pk = :pk")
+        } else {
+            query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+        };
+        let output = query
             .limit(page.limit as i32)
+            .scan_index_forward(forward)
             .set_exclusive_start_key(start)
             .send()
             .await
@@ -106,7 +115,7 @@ impl DynamoStore {
         let mut page = PageRequest::first(100);
         let mut all = Vec::new();
         loop {
-            let (items, next) = self.query_page(index, pk, sk_prefix, &page, entity).await?;
+            let (items, next) = self.query_page(index, pk, sk_prefix, &page, true, entity).await?;
             all.extend(items);
             match next {
                 Some(cursor) => page.after = Some(cursor),
@@ -114,6 +123,12 @@ impl DynamoStore {
             }
         }
     }
+}
+
+/// The primary key of an item.
+pub(super) fn key(pk: String, sk: &str) -> Item {
+    [(keys::PK.to_string(), AttributeValue::S(pk)), (keys::SK.to_string(), AttributeValue::S(sk.to_string()))]
+        .into()
 }
 
 /// A cursor only ever continues the list it came from: one pointing into another

@@ -5,7 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys;
-use crate::domain::{Access, Administrator, Email, Org, OrgId, Permission, Program, Tenancy};
+use crate::domain::{
+    Access, Administrator, Connection, ConnectionStatus, Email, Notification, Org, OrgId, Origin, Permission,
+    Program, Tenancy,
+};
+use crate::events::EventEnvelope;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgItem {
@@ -22,6 +26,12 @@ pub struct OrgItem {
     #[serde(default)]
     pub programs: Vec<Program>,
     pub created_at: DateTime<Utc>,
+    /// Kept by the connection writes; see `store::connections`.
+    #[serde(default, skip_serializing)]
+    pub customer_count: Option<u32>,
+    /// Set once, by the first call for the partner's invitation link.
+    #[serde(default, skip_serializing)]
+    pub invite_code: Option<String>,
 }
 
 impl OrgItem {
@@ -40,6 +50,8 @@ impl From<&Org> for OrgItem {
             tenancy: org.tenancy,
             programs: org.programs.clone(),
             created_at: org.created_at,
+            customer_count: None,
+            invite_code: None,
         }
     }
 }
@@ -108,6 +120,144 @@ impl From<AdminItem> for Administrator {
             access: item.access,
             permissions: item.permissions,
             added_at: item.added_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConnectionItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub partner_id: OrgId,
+    pub customer_id: OrgId,
+    pub status: ConnectionStatus,
+    pub origin: Origin,
+    pub connected_at: DateTime<Utc>,
+}
+
+impl ConnectionItem {
+    pub const PARTNER_SIDE: &'static str = "PartnerCustomer";
+    pub const CUSTOMER_SIDE: &'static str = "CustomerPartner";
+
+    /// The two items of one connection: under the partner, and under the customer.
+    pub fn both_sides(connection: &Connection) -> [Self; 2] {
+        let item = |pk: String, sk: String, entity: &str| Self {
+            pk,
+            sk,
+            entity: entity.to_string(),
+            partner_id: connection.partner_id.clone(),
+            customer_id: connection.customer_id.clone(),
+            status: connection.status,
+            origin: connection.origin,
+            connected_at: connection.connected_at,
+        };
+        [
+            item(
+                keys::org_pk(&connection.partner_id),
+                keys::customer_sk(&connection.customer_id),
+                Self::PARTNER_SIDE,
+            ),
+            item(
+                keys::org_pk(&connection.customer_id),
+                keys::partner_sk(&connection.partner_id),
+                Self::CUSTOMER_SIDE,
+            ),
+        ]
+    }
+}
+
+impl From<ConnectionItem> for Connection {
+    fn from(item: ConnectionItem) -> Self {
+        Self {
+            partner_id: item.partner_id,
+            customer_id: item.customer_id,
+            status: item.status,
+            origin: item.origin,
+            connected_at: item.connected_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub event: EventEnvelope,
+}
+
+impl OutboxItem {
+    pub const ENTITY: &'static str = "OutboxEvent";
+}
+
+impl From<&EventEnvelope> for OutboxItem {
+    fn from(event: &EventEnvelope) -> Self {
+        Self {
+            pk: keys::outbox_pk(&event.event_id),
+            sk: keys::OUTBOX_SK.to_string(),
+            gsi1pk: keys::OUTBOX_GSI1PK.to_string(),
+            gsi1sk: format!("{}#{}", keys::timestamp(&event.occurred_at), event.event_id),
+            entity: Self::ENTITY.to_string(),
+            event: event.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingAdminItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub org_id: OrgId,
+    pub email: Email,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub access: Access,
+    pub invited_by: String,
+    pub invited_at: DateTime<Utc>,
+}
+
+impl PendingAdminItem {
+    pub const ENTITY: &'static str = "PendingAdministrator";
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub notification: Notification,
+}
+
+impl NotificationItem {
+    pub const ENTITY: &'static str = "Notification";
+}
+
+impl From<&Notification> for NotificationItem {
+    fn from(n: &Notification) -> Self {
+        Self {
+            pk: keys::org_pk(&n.org_id),
+            sk: keys::notification_sk(&n.created_at, &n.notification_id),
+            entity: Self::ENTITY.to_string(),
+            notification: n.clone(),
         }
     }
 }

@@ -5,6 +5,16 @@
 //! | org | `ORG#<org_id>` | `PROFILE` | |
 //! | administrator | `ORG#<org_id>` | `ADMIN#<sub>` | `USER#<sub>` / `ORG#<org_id>` |
 //! | idempotency record | `IDEMPOTENCY#<sub>#<key>` | `IDEMPOTENCY` | |
+//! | invitation code | `INVITE#<code>` | `INVITE` | |
+//! | connection, partner side | `ORG#<partner_id>` | `CUSTOMER#<customer_id>` | |
+//! | connection, customer side | `ORG#<customer_id>` | `PARTNER#<partner_id>` | |
+//! | contact email claim (Add a customer) | `CONTACT#<email>` | `CONTACT` | |
+//! | pending administrator | `ORG#<org_id>` | `PENDING_ADMIN#<email>` | `EMAIL#<email>` / `ORG#<org_id>` |
+//! | outbox event | `OUTBOX#<event_id>` | `OUTBOX` | `OUTBOX` / `<occurred_at>#<event_id>` |
+//! | notification | `ORG#<org_id>` | `NOTIFICATION#<created_at>#<id>` | |
+//! | dismissal by a partner | `ORG#<partner_id>` | `DISMISSED#<notification_id>` | |
+//! | email delivery marker | `DELIVERY#<event_id>` | `EMAIL#<address>` | |
+//! | rate window | `RATE#<org_id>#<what>` | `RATE` | |
 
 use crate::domain::OrgId;
 
@@ -36,4 +46,68 @@ pub fn user_gsi1pk(sub: &str) -> String {
 
 pub fn idempotency_pk(scoped_key: &str) -> String {
     format!("IDEMPOTENCY#{scoped_key}")
+}
+
+pub const INVITE_SK: &str = "INVITE";
+pub const CUSTOMER_SK_PREFIX: &str = "CUSTOMER#";
+pub const PARTNER_SK_PREFIX: &str = "PARTNER#";
+pub const CONTACT_SK: &str = "CONTACT";
+pub const PENDING_ADMIN_SK_PREFIX: &str = "PENDING_ADMIN#";
+pub const OUTBOX_SK: &str = "OUTBOX";
+pub const OUTBOX_GSI1PK: &str = "OUTBOX";
+pub const NOTIFICATION_SK_PREFIX: &str = "NOTIFICATION#";
+pub const DISMISSED_SK_PREFIX: &str = "DISMISSED#";
+pub const RATE_SK: &str = "RATE";
+
+pub fn invite_pk(code: &str) -> String {
+    format!("INVITE#{code}")
+}
+
+pub fn customer_sk(customer_id: &OrgId) -> String {
+    format!("{CUSTOMER_SK_PREFIX}{customer_id}")
+}
+
+pub fn partner_sk(partner_id: &OrgId) -> String {
+    format!("{PARTNER_SK_PREFIX}{partner_id}")
+}
+
+pub fn contact_pk(email: &str) -> String {
+    format!("CONTACT#{email}")
+}
+
+pub fn pending_admin_sk(email: &str) -> String {
+    format!("{PENDING_ADMIN_SK_PREFIX}{email}")
+}
+
+pub fn email_gsi1pk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+pub fn outbox_pk(event_id: &uuid::Uuid) -> String {
+    format!("OUTBOX#{event_id}")
+}
+
+/// Sorts newest last; RFC 3339 in UTC with fixed millisecond precision sorts as text.
+pub fn notification_sk(created_at: &chrono::DateTime<chrono::Utc>, id: &uuid::Uuid) -> String {
+    format!("{NOTIFICATION_SK_PREFIX}{}#{id}", timestamp(created_at))
+}
+
+pub fn dismissed_sk(notification_id: &uuid::Uuid) -> String {
+    format!("{DISMISSED_SK_PREFIX}{notification_id}")
+}
+
+pub fn delivery_pk(event_id: &uuid::Uuid) -> String {
+    format!("DELIVERY#{event_id}")
+}
+
+pub fn delivery_email_sk(address: &str) -> String {
+    format!("EMAIL#{address}")
+}
+
+pub fn rate_pk(org_id: &OrgId, what: &str) -> String {
+    format!("RATE#{org_id}#{what}")
+}
+
+pub fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -1,12 +1,18 @@
 //! The single DynamoDB table: key formats (`keys`), item shapes (`items`) and the
 //! adapter that implements the storage ports (`dynamo`).
 
+mod connections;
 mod dynamo;
 mod errors;
 mod idempotency;
 pub mod items;
 pub mod keys;
+mod notifications;
 mod orgs;
+mod outbox;
+mod rate;
+mod transact;
 
 pub use dynamo::DynamoStore;
 pub use errors::StoreError;
+pub use transact::MAX_ATTEMPTS as MAX_TRANSACTION_ATTEMPTS;

@@ -103,10 +103,23 @@ impl OrgStore for DynamoStore {
             Err(other) => Err(other.into()),
         }
     }
+
+    async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>> {
+        let items: Vec<AdminItem> =
+            self.query_all(None, &keys::org_pk(org_id), keys::ADMIN_SK_PREFIX, AdminItem::ENTITY).await?;
+        Ok(items.into_iter().map(Administrator::from).collect())
+    }
+
+    async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {
+        self.batch_get_orgs(ids).await
+    }
 }
 
 impl DynamoStore {
-    async fn batch_get_orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {
+    pub(super) async fn batch_get_orgs(
+        &self,
+        ids: &[OrgId],
+    ) -> Result<std::collections::HashMap<OrgId, Org>> {
         let mut found = std::collections::HashMap::new();
         for chunk in ids.chunks(100) {
             let mut keys_and_attributes = KeysAndAttributes::builder().consistent_read(true);

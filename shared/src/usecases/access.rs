@@ -33,12 +33,39 @@ pub async fn admin_with(
     permission: Permission,
 ) -> Result<Standing> {
     let standing = admin_of(store, caller, org_id).await?;
-    if !standing.admin.can(permission) {
-        let name = serde_json::to_value(permission).unwrap_or_default();
-        return Err(AppError::forbidden(format!(
-            "this requires full access or the {} permission",
-            name.as_str().unwrap_or("required")
-        )));
+    require(&standing, permission)?;
+    Ok(standing)
+}
+
+/// 403 unless the administrator has full access or the permission.
+pub fn require(standing: &Standing, permission: Permission) -> Result<()> {
+    if standing.admin.can(permission) {
+        return Ok(());
+    }
+    let name = serde_json::to_value(permission).unwrap_or_default();
+    Err(AppError::forbidden(format!(
+        "this requires full access or the {} permission",
+        name.as_str().unwrap_or("required")
+    )))
+}
+
+/// An administrator of a partner-badged org; 403 `not_a_partner` otherwise.
+pub async fn partner_admin_with(
+    store: &dyn OrgStore,
+    caller: &Caller,
+    partner: &OrgId,
+    permission: Option<Permission>,
+) -> Result<Standing> {
+    let standing = admin_of(store, caller, partner).await?;
+    if !standing.org.is_partner() {
+        return Err(AppError::NotAPartner);
+    }
+    match permission {
+        Some(permission) => require(&standing, permission)?,
+        None if !standing.admin.is_full() => {
+            return Err(AppError::forbidden("this requires full administrator access"))
+        }
+        None => {}
     }
     Ok(standing)
 }

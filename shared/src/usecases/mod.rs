@@ -2,6 +2,12 @@
 //! returns domain values; it knows nothing of HTTP or AWS.
 
 pub mod access;
+pub mod add_customer;
+pub mod connections;
+pub mod dashboard;
+pub mod invitations;
 pub mod join_program;
+pub mod notifications;
+pub mod notify;
 pub mod sign_up;
 pub mod who_am_i;

@@ -1,0 +1,72 @@
+//! The events Partner Hub puts on the bus, one variant per `detail-type`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::EventEnvelope;
+use crate::domain::{OrgId, Origin, RemovedBy};
+use crate::error::{AppError, Result};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "detail_type", content = "detail")]
+pub enum DomainEvent {
+    ConnectionCreated {
+        partner_id: OrgId,
+        customer_id: OrgId,
+        origin: Origin,
+    },
+    ConnectionRemoved {
+        partner_id: OrgId,
+        customer_id: OrgId,
+        removed_by: RemovedBy,
+    },
+    CustomerAdded {
+        partner_id: OrgId,
+        customer_id: OrgId,
+        contact_email: String,
+        #[serde(default)]
+        contact_name: Option<String>,
+    },
+    CustomerInvited {
+        partner_id: OrgId,
+        email: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
+}
+
+impl DomainEvent {
+    pub fn envelope(&self, event_id: uuid::Uuid, occurred_at: DateTime<Utc>) -> Result<EventEnvelope> {
+        let tagged = serde_json::to_value(self).map_err(AppError::internal)?;
+        let detail_type = tagged["detail_type"].as_str().unwrap_or_default().to_string();
+        let detail = tagged["detail"].as_object().cloned().unwrap_or_default();
+        Ok(EventEnvelope { detail_type, event_id, occurred_at, detail })
+    }
+
+    /// Reads an event back from its `detail-type` and detail; `None` for kinds this
+    /// version does not know.
+    pub fn from_parts(detail_type: &str, detail: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(serde_json::json!({"detail_type": detail_type, "detail": detail})).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_their_bus_shape() {
+        let event = DomainEvent::ConnectionRemoved {
+            partner_id: OrgId::from_number(1),
+            customer_id: OrgId::from_number(2),
+            removed_by: RemovedBy::Customer,
+        };
+        let envelope = event.envelope(uuid::Uuid::new_v4(), Utc::now()).unwrap();
+        assert_eq!(envelope.detail_type, "ConnectionRemoved");
+        let detail = envelope.detail_json();
+        assert_eq!(detail["removed_by"], "customer");
+        assert!(detail["event_id"].is_string() && detail["occurred_at"].is_string());
+        assert_eq!(DomainEvent::from_parts("ConnectionRemoved", &detail), Some(event));
+        assert_eq!(DomainEvent::from_parts("Unknown", &detail), None);
+    }
+}

@@ -1,0 +1,213 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+
+use super::dynamo::{key, to_item, DynamoStore};
+use super::items::{AdminItem, ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
+use super::keys;
+use super::transact::{Transacted, Write};
+use crate::domain::{Access, Connection, InviteCode, OrgId, PARTNER_CUSTOMER_LIMIT};
+use crate::error::Result;
+use crate::events::EventEnvelope;
+use crate::http::pagination::{Cursor, PageRequest};
+use crate::ports::{AddCustomer, Connect, ConnectionStore, NewCustomer};
+
+const COUNTER: &str = "customer_count";
+
+/// The partner's counter of active customers, +1 only below the limit. Enforced by
+/// DynamoDB in the same transaction as the connection, never by a read first.
+fn count_in(partner: &OrgId) -> UpdateBuilder {
+    Update::builder()
+        .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
+        .update_expression("SET #count = if_not_exists(#count, :zero) + :one")
+        .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#count) OR #count < :limit)")
+        .expression_attribute_names("#count", COUNTER)
+        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .expression_attribute_values(":limit", AttributeValue::N(PARTNER_CUSTOMER_LIMIT.to_string()))
+}
+
+fn count_out(partner: &OrgId) -> UpdateBuilder {
+    Update::builder()
+        .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
+        .update_expression("SET #count = #count - :one")
+        .condition_expression("#count > :zero")
+        .expression_attribute_names("#count", COUNTER)
+        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+}
+
+impl DynamoStore {
+    pub(super) fn outbox_writes(&self, events: &[EventEnvelope]) -> Result<Vec<Write>> {
+        events.iter().map(|e| self.put_new(to_item(&OutboxItem::from(e))?)).collect()
+    }
+
+    fn connection_writes(&self, connection: &Connection) -> Result<Vec<Write>> {
+        ConnectionItem::both_sides(connection).iter().map(|side| self.put_new(to_item(side)?)).collect()
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for DynamoStore {
+    async fn invite_code_of(&self, partner: &OrgId) -> Result<Option<InviteCode>> {
+        let org: Option<OrgItem> =
+            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
+        Ok(org.and_then(|o| o.invite_code).and_then(|c| InviteCode::parse(&c)))
+    }
+
+    async fn assign_invite_code(&self, partner: &OrgId, code: &InviteCode) -> Result<InviteCode> {
+        let lookup = [
+            ("PK".to_string(), AttributeValue::S(keys::invite_pk(code.as_str()))),
+            ("SK".to_string(), AttributeValue::S(keys::INVITE_SK.to_string())),
+            ("entity".to_string(), AttributeValue::S("InviteCode".into())),
+            ("partner_id".to_string(), AttributeValue::S(partner.to_string())),
+        ]
+        .into_iter()
+        .collect();
+        let set_on_org = Update::builder()
+            .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
+            .update_expression("SET invite_code = :code")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(invite_code)")
+            .expression_attribute_values(":code", AttributeValue::S(code.as_str().to_string()));
+        let writes = vec![self.put_new(lookup)?, self.update(set_on_org)?];
+        match self.transact(writes).await? {
+            Transacted::Committed => Ok(code.clone()),
+            // Another call gave the partner its code first: that one stands forever.
+            Transacted::ConditionFailed(_) => self
+                .invite_code_of(partner)
+                .await?
+                .ok_or_else(|| crate::error::AppError::not_found("organization not found")),
+        }
+    }
+
+    async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>> {
+        #[derive(serde::Deserialize)]
+        struct Lookup {
+            partner_id: OrgId,
+        }
+        let found: Option<Lookup> =
+            self.get(keys::invite_pk(code.as_str()), keys::INVITE_SK, "InviteCode").await?;
+        Ok(found.map(|l| l.partner_id))
+    }
+
+    async fn connect(&self, connection: &Connection, event: &EventEnvelope) -> Result<Connect> {
+        // A connection removed between the failed write and the read is rare; one
+        // more round settles it.
+        for _ in 0..3 {
+            let mut writes = vec![self.update(count_in(&connection.partner_id))?];
+            writes.extend(self.connection_writes(connection)?);
+            writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+            match self.transact(writes).await? {
+                Transacted::Committed => return Ok(Connect::Created),
+                outcome if outcome.failed(1) || outcome.failed(2) => {
+                    if let Some(existing) =
+                        self.connection(&connection.partner_id, &connection.customer_id).await?
+                    {
+                        return Ok(Connect::AlreadyActive(existing));
+                    }
+                }
+                _ => return Ok(Connect::LimitReached),
+            }
+        }
+        Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
+    }
+
+    async fn disconnect(&self, partner: &OrgId, customer: &OrgId, event: &EventEnvelope) -> Result<bool> {
+        let mut writes = vec![
+            self.delete_existing(key(keys::org_pk(partner), &keys::customer_sk(customer)))?,
+            self.delete_existing(key(keys::org_pk(customer), &keys::partner_sk(partner)))?,
+            self.update(count_out(partner))?,
+        ];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        Ok(self.transact(writes).await? == Transacted::Committed)
+    }
+
+    async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>> {
+        let item: Option<ConnectionItem> = self
+            .get(keys::org_pk(partner), &keys::customer_sk(customer), ConnectionItem::PARTNER_SIDE)
+            .await?;
+        Ok(item.map(Connection::from))
+    }
+
+    async fn customers_of(
+        &self,
+        partner: &OrgId,
+        page: &PageRequest,
+    ) -> Result<(Vec<Connection>, Option<Cursor>)> {
+        let (items, next) = self
+            .query_page::<ConnectionItem>(
+                None,
+                &keys::org_pk(partner),
+                keys::CUSTOMER_SK_PREFIX,
+                page,
+                true,
+                ConnectionItem::PARTNER_SIDE,
+            )
+            .await?;
+        Ok((items.into_iter().map(Connection::from).collect(), next))
+    }
+
+    async fn partners_of(
+        &self,
+        customer: &OrgId,
+        page: &PageRequest,
+    ) -> Result<(Vec<Connection>, Option<Cursor>)> {
+        let (items, next) = self
+            .query_page::<ConnectionItem>(
+                None,
+                &keys::org_pk(customer),
+                keys::PARTNER_SK_PREFIX,
+                page,
+                true,
+                ConnectionItem::CUSTOMER_SIDE,
+            )
+            .await?;
+        Ok((items.into_iter().map(Connection::from).collect(), next))
+    }
+
+    async fn add_customer(&self, customer: &NewCustomer, events: &[EventEnvelope]) -> Result<AddCustomer> {
+        let email = customer.contact_email.as_str();
+        let claim = [
+            ("PK".to_string(), AttributeValue::S(keys::contact_pk(email))),
+            ("SK".to_string(), AttributeValue::S(keys::CONTACT_SK.to_string())),
+            ("entity".to_string(), AttributeValue::S("ContactClaim".into())),
+            ("org_id".to_string(), AttributeValue::S(customer.org.org_id.to_string())),
+        ]
+        .into_iter()
+        .collect();
+        let pending = PendingAdminItem {
+            pk: keys::org_pk(&customer.org.org_id),
+            sk: keys::pending_admin_sk(email),
+            gsi1pk: keys::email_gsi1pk(email),
+            gsi1sk: keys::org_pk(&customer.org.org_id),
+            entity: PendingAdminItem::ENTITY.to_string(),
+            org_id: customer.org.org_id.clone(),
+            email: customer.contact_email.clone(),
+            name: customer.contact_name.clone(),
+            access: Access::Full,
+            invited_by: customer.partner_admin.sub.clone(),
+            invited_at: customer.org.created_at,
+        };
+        let mut writes = vec![
+            self.put_new(to_item(&OrgItem::from(&customer.org))?)?,
+            self.put_new(claim)?,
+            self.update(count_in(&customer.connection.partner_id))?,
+            self.put_new(to_item(&AdminItem::from(&customer.partner_admin))?)?,
+            self.put_new(to_item(&pending)?)?,
+        ];
+        writes.extend(self.connection_writes(&customer.connection)?);
+        writes.extend(self.outbox_writes(events)?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => AddCustomer::Created,
+            outcome if outcome.failed(1) => AddCustomer::EmailInUse,
+            outcome if outcome.failed(2) => AddCustomer::LimitReached,
+            _ => AddCustomer::OrgIdTaken,
+        })
+    }
+
+    async fn customer_count(&self, partner: &OrgId) -> Result<u32> {
+        let org: Option<OrgItem> =
+            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
+        Ok(org.and_then(|o| o.customer_count).unwrap_or(0))
+    }
+}

@@ -1,0 +1,48 @@
+use async_trait::async_trait;
+
+use super::dynamo::{key, DynamoStore};
+use super::errors::StoreError;
+use super::items::OutboxItem;
+use super::keys;
+use crate::error::Result;
+use crate::events::EventEnvelope;
+use crate::http::pagination::PageRequest;
+use crate::ports::OutboxStore;
+
+#[async_trait]
+impl OutboxStore for DynamoStore {
+    async fn append(&self, events: &[EventEnvelope]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.transact(self.outbox_writes(events)?).await?;
+        Ok(())
+    }
+
+    async fn waiting(&self, limit: u32) -> Result<Vec<EventEnvelope>> {
+        let (items, _) = self
+            .query_page::<OutboxItem>(
+                Some(keys::GSI1),
+                keys::OUTBOX_GSI1PK,
+                "",
+                &PageRequest::first(limit),
+                true,
+                OutboxItem::ENTITY,
+            )
+            .await?;
+        Ok(items.into_iter().map(|i| i.event).collect())
+    }
+
+    async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+        for id in event_ids {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::outbox_pk(id), keys::OUTBOX_SK)))
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! "Add a customer": a partner creates a multi-tenant customer org, becomes its full
+//! administrator, records the contact as a pending full administrator, and is
+//! connected to it (origin `added`), all in one transaction.
+
+use serde::{Deserialize, Serialize};
+
+use super::access;
+use super::connections::ConnectionPorts;
+use crate::domain::{
+    Administrator, Caller, Connection, ConnectionStatus, Country, Email, Org, OrgName, Origin, Tenancy,
+    PARTNER_CUSTOMER_LIMIT,
+};
+use crate::error::{AppError, Result};
+use crate::events::{outbox, DomainEvent};
+use crate::ports::{AddCustomer, NewCustomer};
+
+const MAX_ORG_ID_DRAWS: usize = 10;
+
+#[derive(Debug, Deserialize)]
+pub struct AddCustomerInput {
+    pub company_name: String,
+    pub contact_email: String,
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AddedCustomer {
+    pub customer: Org,
+    pub connection: Connection,
+}
+
+pub async fn add_customer(
+    ports: &ConnectionPorts<'_>,
+    caller: &Caller,
+    partner: &crate::domain::OrgId,
+    input: AddCustomerInput,
+) -> Result<AddedCustomer> {
+    let standing = access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    let name = OrgName::parse("company_name", &input.company_name)?.into_inner();
+    let contact_email = Email::parse(&input.contact_email)
+        .map_err(|_| AppError::invalid("contact_email is not a valid email address"))?;
+    let contact_name = match input.contact_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(OrgName::parse("contact_name", n)?.into_inner()),
+        None => None,
+    };
+    let country = input.country.as_deref().map(Country::parse).transpose()?.map(Country::into_inner);
+    let now = ports.clock.now();
+    for _ in 0..MAX_ORG_ID_DRAWS {
+        let org = Org {
+            org_id: ports.ids.org_id(),
+            name: name.clone(),
+            country: country.clone(),
+            tenancy: Tenancy::Multi,
+            programs: Vec::new(),
+            created_at: now,
+        };
+        let connection = Connection {
+            partner_id: partner.clone(),
+            customer_id: org.org_id.clone(),
+            status: ConnectionStatus::Active,
+            origin: Origin::Added,
+            connected_at: now,
+        };
+        let events = [
+            DomainEvent::CustomerAdded {
+                partner_id: partner.clone(),
+                customer_id: org.org_id.clone(),
+                contact_email: contact_email.to_string(),
+                contact_name: contact_name.clone(),
+            }
+            .envelope(ports.ids.uuid(), now)?,
+            DomainEvent::ConnectionCreated {
+                partner_id: partner.clone(),
+                customer_id: org.org_id.clone(),
+                origin: Origin::Added,
+            }
+            .envelope(ports.ids.uuid(), now)?,
+        ];
+        let new = NewCustomer {
+            partner_admin: Administrator::full(
+                org.org_id.clone(),
+                caller.sub.clone(),
+                caller.email.clone(),
+                now,
+            ),
+            contact_email: contact_email.clone(),
+            contact_name: contact_name.clone(),
+            connection: connection.clone(),
+            org,
+        };
+        match ports.connections.add_customer(&new, &events).await? {
+            AddCustomer::Created => {
+                outbox::publish_committed(ports.publisher, ports.outbox, &events).await;
+                tracing::info!(partner_id = %partner, customer_id = %new.org.org_id, by = %standing.admin.sub, "customer added");
+                return Ok(AddedCustomer { customer: new.org, connection });
+            }
+            AddCustomer::EmailInUse => return Err(AppError::EmailInUse),
+            AddCustomer::LimitReached => {
+                return Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT })
+            }
+            AddCustomer::OrgIdTaken => continue,
+        }
+    }
+    Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
+}

@@ -1,0 +1,133 @@
+//! Connecting a customer to a partner through the invitation link, removing the
+//! connection from either side, and the customer's list of partners.
+
+use serde::{Deserialize, Serialize};
+
+use super::access;
+use super::invitations::resolve;
+use crate::domain::{
+    Caller, Connection, ConnectionStatus, OrgId, Origin, Program, RemovedBy, PARTNER_CUSTOMER_LIMIT,
+};
+use crate::error::{AppError, Result};
+use crate::events::{outbox, DomainEvent};
+use crate::http::pagination::{Page, PageRequest};
+use crate::ports::{Clock, Connect, ConnectionStore, EventPublisher, IdSource, OrgStore, OutboxStore};
+
+/// The ports the connection workflows write through.
+pub struct ConnectionPorts<'a> {
+    pub orgs: &'a dyn OrgStore,
+    pub connections: &'a dyn ConnectionStore,
+    pub outbox: &'a dyn OutboxStore,
+    pub publisher: &'a dyn EventPublisher,
+    pub clock: &'a dyn Clock,
+    pub ids: &'a dyn IdSource,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Accept {
+    pub customer_org_id: String,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted {
+    Created(Connection),
+    AlreadyActive(Connection),
+}
+
+/// `POST /v1/invite/{code}/accept`: a full administrator of `customer_org_id`
+/// connects it to the link's partner, within the partner's customer limit.
+pub async fn accept_invitation(
+    ports: &ConnectionPorts<'_>,
+    caller: &Caller,
+    code: &str,
+    input: Accept,
+) -> Result<Accepted> {
+    let (_, partner) = resolve(ports.connections, code).await?;
+    let customer = OrgId::parse(&input.customer_org_id)
+        .map_err(|_| AppError::invalid("customer_org_id must be an org id of 8 decimal digits"))?;
+    access::full_admin_of(ports.orgs, caller, &customer).await?;
+    if customer == partner {
+        return Err(AppError::SelfConnection);
+    }
+    let now = ports.clock.now();
+    let connection = Connection {
+        partner_id: partner.clone(),
+        customer_id: customer.clone(),
+        status: ConnectionStatus::Active,
+        origin: Origin::Invite,
+        connected_at: now,
+    };
+    let event =
+        DomainEvent::ConnectionCreated { partner_id: partner, customer_id: customer, origin: Origin::Invite }
+            .envelope(ports.ids.uuid(), now)?;
+    match ports.connections.connect(&connection, &event).await? {
+        Connect::Created => {
+            outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+            Ok(Accepted::Created(connection))
+        }
+        Connect::AlreadyActive(existing) => Ok(Accepted::AlreadyActive(existing)),
+        Connect::LimitReached => Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT }),
+    }
+}
+
+/// Removes a connection; `by` says which side's full administrator asked.
+pub async fn remove_connection(
+    ports: &ConnectionPorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    customer: &OrgId,
+    by: RemovedBy,
+) -> Result<()> {
+    let acting_org = match by {
+        RemovedBy::Partner => partner,
+        RemovedBy::Customer => customer,
+    };
+    access::full_admin_of(ports.orgs, caller, acting_org).await?;
+    let now = ports.clock.now();
+    let event = DomainEvent::ConnectionRemoved {
+        partner_id: partner.clone(),
+        customer_id: customer.clone(),
+        removed_by: by,
+    }
+    .envelope(ports.ids.uuid(), now)?;
+    if !ports.connections.disconnect(partner, customer, &event).await? {
+        return Err(AppError::not_found("there is no such connection"));
+    }
+    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct PartnerOfCustomer {
+    pub org_id: OrgId,
+    pub name: String,
+    pub programs: Vec<Program>,
+    pub connected_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `GET /v1/orgs/{customer_id}/partners`: any administrator of the customer.
+pub async fn partners_of(
+    orgs: &dyn OrgStore,
+    connections: &dyn ConnectionStore,
+    caller: &Caller,
+    customer: &OrgId,
+    page: &PageRequest,
+) -> Result<Page<PartnerOfCustomer>> {
+    access::admin_of(orgs, caller, customer).await?;
+    let (found, next) = connections.partners_of(customer, page).await?;
+    let ids: Vec<OrgId> = found.iter().map(|c| c.partner_id.clone()).collect();
+    let mut partner_orgs = orgs.orgs(&ids).await?;
+    let items = found
+        .into_iter()
+        .filter_map(|c| {
+            let org = partner_orgs.remove(&c.partner_id)?;
+            Some(PartnerOfCustomer {
+                org_id: org.org_id,
+                name: org.name,
+                programs: org.programs,
+                connected_at: c.connected_at,
+            })
+        })
+        .collect();
+    Ok(Page::new(items, next))
+}

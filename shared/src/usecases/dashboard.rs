@@ -1,0 +1,114 @@
+//! The partner's customer dashboard ("My Customers").
+
+use serde::Serialize;
+
+use super::access;
+use crate::domain::{Caller, OrgId, Origin, Permission, Tenancy, PARTNER_CUSTOMER_LIMIT};
+use crate::error::{AppError, Result};
+use crate::http::pagination::{Cursor, PageRequest};
+use crate::ports::{ConnectionStore, NotificationStore, OrgStore};
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ServiceStatus {
+    pub service: String,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub org_id: OrgId,
+    pub name: String,
+    pub tenancy: Tenancy,
+    pub origin: Origin,
+    pub connected_at: chrono::DateTime<chrono::Utc>,
+    pub services: Vec<ServiceStatus>,
+    pub open_support_tickets: u32,
+    pub notifications: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomerList {
+    pub items: Vec<CustomerRow>,
+    pub next_token: Option<String>,
+    /// Active customers in all, across pages.
+    pub count: u32,
+    pub limit: u32,
+}
+
+pub struct DashboardPorts<'a> {
+    pub orgs: &'a dyn OrgStore,
+    pub connections: &'a dyn ConnectionStore,
+    pub notifications: &'a dyn NotificationStore,
+}
+
+pub async fn customers(
+    ports: &DashboardPorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    page: &PageRequest,
+    service: Option<&str>,
+) -> Result<CustomerList> {
+    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    let (connections, next): (_, Option<Cursor>) = ports.connections.customers_of(partner, page).await?;
+    let ids: Vec<OrgId> = connections.iter().map(|c| c.customer_id.clone()).collect();
+    let mut orgs = ports.orgs.orgs(&ids).await?;
+    let mut items = Vec::with_capacity(connections.len());
+    for connection in connections {
+        let Some(org) = orgs.remove(&connection.customer_id) else { continue };
+        let (recent, _) =
+            ports.notifications.notifications_of(&connection.customer_id, &PageRequest::first(100)).await?;
+        items.push(CustomerRow {
+            org_id: org.org_id,
+            name: org.name,
+            tenancy: org.tenancy,
+            origin: connection.origin,
+            connected_at: connection.connected_at,
+            services: Vec::new(),
+            open_support_tickets: 0,
+            notifications: recent.len() as u32,
+        });
+    }
+    if let Some(service) = service {
+        items.retain(|row| row.services.iter().any(|s| s.service == service));
+    }
+    Ok(CustomerList {
+        items,
+        next_token: next.as_ref().map(crate::http::pagination::encode_token),
+        count: ports.connections.customer_count(partner).await?,
+        limit: PARTNER_CUSTOMER_LIMIT,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomerDetail {
+    pub org_id: OrgId,
+    pub name: String,
+    pub country: Option<String>,
+    pub tenancy: Tenancy,
+    pub origin: Origin,
+    pub connected_at: chrono::DateTime<chrono::Utc>,
+    pub entitlements: Vec<serde_json::Value>,
+    pub orders: Vec<serde_json::Value>,
+}
+
+pub async fn customer(
+    ports: &DashboardPorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    customer: &OrgId,
+) -> Result<CustomerDetail> {
+    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    let not_connected = || AppError::not_found("this customer is not connected to the partner");
+    let connection = ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
+    let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;
+    Ok(CustomerDetail {
+        org_id: org.org_id,
+        name: org.name,
+        country: org.country,
+        tenancy: org.tenancy,
+        origin: connection.origin,
+        connected_at: connection.connected_at,
+        entitlements: Vec::new(),
+        orders: Vec::new(),
+    })
+}

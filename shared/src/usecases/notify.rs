@@ -1,0 +1,180 @@
+//! The notify function's work: turn an event from the bus into in-app notifications
+//! and emails for the right party. A repeated delivery of one event makes no second
+//! notification (their ids derive from the event) and no second email (a claim per
+//! event and address is taken before sending).
+
+use crate::domain::{Email, Notification, Org, OrgId, RemovedBy};
+use crate::error::{AppError, Result};
+use crate::events::{DomainEvent, EventEnvelope};
+use crate::mail::{templates, OutgoingEmail};
+use crate::ports::{Clock, ConnectionStore, Mailer, NotificationStore, OrgStore};
+
+pub struct NotifyPorts<'a> {
+    pub orgs: &'a dyn OrgStore,
+    pub connections: &'a dyn ConnectionStore,
+    pub notifications: &'a dyn NotificationStore,
+    pub mailer: &'a dyn Mailer,
+    pub clock: &'a dyn Clock,
+    pub public_base_url: &'a str,
+}
+
+/// What one event produced, for the function's log line and tests.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub notifications: usize,
+    pub emails: usize,
+}
+
+pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Result<Delivered> {
+    let Some(event) = DomainEvent::from_parts(&envelope.detail_type, &envelope.detail_json()) else {
+        tracing::warn!(detail_type = %envelope.detail_type, "ignoring an event kind notify does not handle");
+        return Ok(Delivered::default());
+    };
+    let mut delivered = Delivered::default();
+    match event {
+        DomainEvent::ConnectionCreated { partner_id, customer_id, .. } => {
+            let customer = org(ports, &customer_id).await?;
+            let note = notification(
+                envelope,
+                &partner_id,
+                "connection_created",
+                "New customer connected",
+                format!("{} ({}) connected to you as a customer.", customer.name, customer.org_id),
+                Some(customer_id),
+            );
+            let dashboard = format!("{}/partners/{}/customers", ports.public_base_url, partner_id);
+            tell_full_admins(
+                ports,
+                envelope,
+                &partner_id,
+                note,
+                |to| templates::connection_created(to, &customer, &dashboard),
+                &mut delivered,
+            )
+            .await?;
+        }
+        DomainEvent::ConnectionRemoved { partner_id, customer_id, removed_by } => match removed_by {
+            RemovedBy::Customer => {
+                let customer = org(ports, &customer_id).await?;
+                let note = notification(
+                    envelope,
+                    &partner_id,
+                    "connection_removed",
+                    "A customer removed you",
+                    format!("{} ({}) removed its connection to you.", customer.name, customer.org_id),
+                    Some(customer_id),
+                );
+                tell_full_admins(
+                    ports,
+                    envelope,
+                    &partner_id,
+                    note,
+                    |to| templates::customer_left(to, &customer),
+                    &mut delivered,
+                )
+                .await?;
+            }
+            RemovedBy::Partner => {
+                let partner = org(ports, &partner_id).await?;
+                let note = notification(
+                    envelope,
+                    &customer_id,
+                    "connection_removed",
+                    "A partner removed its connection",
+                    format!(
+                        "{} ({}) removed its connection to your organization.",
+                        partner.name, partner.org_id
+                    ),
+                    None,
+                );
+                tell_full_admins(
+                    ports,
+                    envelope,
+                    &customer_id,
+                    note,
+                    |to| templates::partner_removed_you(to, &partner),
+                    &mut delivered,
+                )
+                .await?;
+            }
+        },
+        DomainEvent::CustomerAdded { partner_id, customer_id, contact_email, contact_name } => {
+            let partner = org(ports, &partner_id).await?;
+            let customer = org(ports, &customer_id).await?;
+            let to = Email::parse(&contact_email)?;
+            let sign_in = format!("{}/sign-in", ports.public_base_url);
+            let mail =
+                templates::account_created(&to, &customer, &partner, contact_name.as_deref(), &sign_in);
+            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+        }
+        DomainEvent::CustomerInvited { partner_id, email, message } => {
+            let partner = org(ports, &partner_id).await?;
+            let to = Email::parse(&email)?;
+            let code = ports.connections.invite_code_of(&partner_id).await?.ok_or_else(|| {
+                AppError::internal(format!("partner {partner_id} has no invitation code to send"))
+            })?;
+            let link = super::invitations::link_url(ports.public_base_url, &code);
+            let mail = templates::invitation(&to, &partner, &link, message.as_deref());
+            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+        }
+    }
+    Ok(delivered)
+}
+
+async fn org(ports: &NotifyPorts<'_>, id: &OrgId) -> Result<Org> {
+    ports
+        .orgs
+        .get_org(id)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("event names org {id}, which does not exist")))
+}
+
+fn notification(
+    envelope: &EventEnvelope,
+    org_id: &OrgId,
+    kind: &str,
+    title: &str,
+    body: String,
+    customer_id: Option<OrgId>,
+) -> Notification {
+    // One event gives each org at most one notification: the id derives from both.
+    let name = format!("{}#{org_id}", envelope.event_id);
+    Notification {
+        notification_id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()),
+        org_id: org_id.clone(),
+        kind: kind.to_string(),
+        title: title.to_string(),
+        body,
+        created_at: envelope.occurred_at,
+        customer_id,
+    }
+}
+
+/// The in-app notification, and an email to each full administrator of the org.
+async fn tell_full_admins(
+    ports: &NotifyPorts<'_>,
+    envelope: &EventEnvelope,
+    org_id: &OrgId,
+    note: Notification,
+    mail_for: impl Fn(&Email) -> OutgoingEmail,
+    delivered: &mut Delivered,
+) -> Result<()> {
+    delivered.notifications += ports.notifications.record(&note).await? as usize;
+    for admin in ports.orgs.admins_of(org_id).await?.into_iter().filter(|a| a.is_full()) {
+        delivered.emails += send_once(ports, envelope, &mail_for(&admin.email)).await? as usize;
+    }
+    Ok(())
+}
+
+/// Sends unless this event's email to this address went out before. A failed send
+/// gives the claim back and fails the delivery, so the bus retries it.
+async fn send_once(ports: &NotifyPorts<'_>, envelope: &EventEnvelope, mail: &OutgoingEmail) -> Result<bool> {
+    if !ports.notifications.claim_email(&envelope.event_id, &mail.to, ports.clock.now()).await? {
+        return Ok(false);
+    }
+    if let Err(error) = ports.mailer.send(mail).await {
+        ports.notifications.release_email(&envelope.event_id, &mail.to).await?;
+        return Err(error);
+    }
+    Ok(true)
+}
