@@ -30,10 +30,24 @@ impl App {
     }
 
     pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> Self {
+        Self::from_clients(
+            config,
+            aws_sdk_dynamodb::Client::new(sdk),
+            aws_sdk_eventbridge::Client::new(sdk),
+            aws_sdk_sesv2::Client::new(sdk),
+        )
+    }
+
+    pub fn from_clients(
+        config: Config,
+        dynamo: aws_sdk_dynamodb::Client,
+        eventbridge: aws_sdk_eventbridge::Client,
+        ses: aws_sdk_sesv2::Client,
+    ) -> Self {
         Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
-            events: EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), &config.event_bus_name),
-            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(sdk), &config.mail_from),
+            store: DynamoStore::new(dynamo, &config.table_name),
+            events: EventBridgePublisher::new(eventbridge, &config.event_bus_name),
+            mailer: SesMailer::new(ses, &config.mail_from),
             clock: Box::new(SystemClock),
             ids: Box::new(RandomIds),
             config,

@@ -10,6 +10,8 @@ use partner_hub::App;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+pub mod proxy;
+
 pub const JWT_SECRET: &str = "test-secret";
 
 /// The SDK configuration the functions use, pointed at the test stack.
@@ -114,15 +116,22 @@ impl Answer {
 
 impl Gateway {
     pub async fn start() -> Self {
+        Self::start_with(|sdk, config| App::new(sdk, config)).await
+    }
+
+    /// The gateway with its functions running on an [`App`] the test builds, e.g.
+    /// with a proxy between them and AWS.
+    pub async fn start_with(make_app: impl FnOnce(&SdkConfig, Config) -> App) -> Self {
         let sdk = sdk().await;
         let table = unique("test");
         let config = config(&table);
+        let app = std::sync::Arc::new(make_app(&sdk, config.clone()));
         let options = LocalOptions {
             config: config.clone(),
             jwt_secret: JWT_SECRET.into(),
             moto_endpoint: std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2"),
         };
-        let stack = local_gateway::build(&sdk, &template(), options).await.expect("gateway builds");
+        let stack = local_gateway::build_with(app, &sdk, &template(), options).await.expect("gateway builds");
         let (router, background) = (stack.router, stack.background);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
@@ -205,4 +214,71 @@ pub async fn read(request: reqwest::RequestBuilder) -> Answer {
     let text = response.text().await.expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Answer { status, headers, body, text }
+}
+
+/// Signed-up orgs and their people, for tests that need partners and customers.
+impl Gateway {
+    /// A partner-badged org (CSP) whose full administrator is `email`.
+    pub async fn partner(&self, email: &str, name: &str) -> (String, String) {
+        let token = self.token(email).await;
+        let org = self.sign_up(&token, name).await;
+        let joined = self
+            .post(&format!("/v1/orgs/{org}/programs"), &token, serde_json::json!({"program": "CSP"}))
+            .await;
+        assert_eq!(joined.status, 201, "{}", joined.text);
+        (token, org)
+    }
+
+    /// A standard org whose full administrator is `email`.
+    pub async fn customer(&self, email: &str, name: &str) -> (String, String) {
+        let token = self.token(email).await;
+        let org = self.sign_up(&token, name).await;
+        (token, org)
+    }
+
+    pub async fn invite_code(&self, partner_token: &str, partner: &str) -> String {
+        let link = self.get(&format!("/v1/orgs/{partner}/invite-link"), partner_token).await;
+        assert_eq!(link.status, 200, "{}", link.text);
+        link.body["code"].as_str().expect("code").to_string()
+    }
+
+    pub async fn accept(&self, customer_token: &str, code: &str, customer: &str) -> Answer {
+        self.post(
+            &format!("/v1/invite/{code}/accept"),
+            customer_token,
+            serde_json::json!({"customer_org_id": customer}),
+        )
+        .await
+    }
+
+    /// Connects a new customer to the partner through its link; answers the customer.
+    pub async fn connected_customer(
+        &self,
+        partner_token: &str,
+        partner: &str,
+        email: &str,
+    ) -> (String, String) {
+        let (token, customer) = self.customer(email, &format!("Customer of {email}")).await;
+        let code = self.invite_code(partner_token, partner).await;
+        let accepted = self.accept(&token, &code, &customer).await;
+        assert_eq!(accepted.status, 201, "{}", accepted.text);
+        (token, customer)
+    }
+
+    pub async fn emails_to(&self, to: &str) -> Vec<Value> {
+        let answer = self.send(reqwest::Method::GET, "/local/emails", None, None).await;
+        answer.body.as_array().cloned().unwrap_or_default().into_iter().filter(|m| m["to"] == to).collect()
+    }
+
+    /// Waits (bounded) until `to` has received at least `count` emails.
+    pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<Value> {
+        for _ in 0..100 {
+            let emails = self.emails_to(to).await;
+            if emails.len() >= count {
+                return emails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{to} did not receive {count} email(s) within 10 s: {:?}", self.emails_to(to).await)
+    }
 }
