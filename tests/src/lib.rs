@@ -116,7 +116,7 @@ impl Answer {
 
 impl Gateway {
     pub async fn start() -> Self {
-        Self::start_with(|sdk, config| App::new(sdk, config)).await
+        Self::start_with(App::new).await
     }
 
     /// The gateway with its functions running on an [`App`] the test builds, e.g.
