@@ -163,6 +163,9 @@ async fn an_org_cannot_connect_to_itself() {
     assert_eq!((answer.status.as_u16(), answer.error_code()), (422, "self_connection"));
 }
 
+/// What is asked, how, by whom, and the status and code it must get.
+type RefusalCase<'a> = (&'a str, Method, String, &'a str, Option<Value>, u16, &'a str);
+
 /// Strangers and the wrong kind of administrator get the contract's answer and
 /// nothing changes.
 #[tokio::test]
@@ -196,7 +199,7 @@ async fn strangers_and_lesser_admins_are_refused_and_nothing_changes() {
         .unwrap();
     let before = gw.items().await.len();
 
-    let cases: Vec<(&str, Method, String, &str, Option<Value>, u16, &str)> = vec![
+    let cases: Vec<RefusalCase> = vec![
         (
             "stranger reads dashboard",
             Method::GET,
