@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export DYNAMODB_PORT=${TEST_DYNAMODB_PORT:-8100} MOTO_PORT=${TEST_MOTO_PORT:-5100}
 state=.local/test
 
+scripts/install-browser.sh
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
