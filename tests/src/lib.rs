@@ -236,6 +236,33 @@ impl Gateway {
         (token, org)
     }
 
+    /// Makes `email` a custom administrator of `org` with these permissions, as the
+    /// admins workflow will; answers their token.
+    pub async fn custom_admin(
+        &self,
+        org: &str,
+        email: &str,
+        permissions: Vec<partner_hub::domain::Permission>,
+    ) -> String {
+        let admin = partner_hub::domain::Administrator {
+            org_id: partner_hub::domain::OrgId::parse(org).expect("org id"),
+            sub: Self::sub_of(email),
+            email: partner_hub::domain::Email::parse(email).expect("email"),
+            access: partner_hub::domain::Access::Custom,
+            permissions,
+            added_at: chrono::Utc::now(),
+        };
+        let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).expect("item");
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("admin written");
+        self.token(email).await
+    }
+
     pub async fn invite_code(&self, partner_token: &str, partner: &str) -> String {
         let link = self.get(&format!("/v1/orgs/{partner}/invite-link"), partner_token).await;
         assert_eq!(link.status, 200, "{}", link.text);

@@ -192,23 +192,9 @@ async fn strangers_get_404_and_custom_admins_403_on_programs() {
 
     // A custom administrator of the org, as the admins workflow will create them.
     let custom_email = "custom@example.com";
-    let custom = gw.token(custom_email).await;
-    let admin = partner_hub::domain::Administrator {
-        org_id: partner_hub::domain::OrgId::parse(&org_id).unwrap(),
-        sub: Gateway::sub_of(custom_email),
-        email: partner_hub::domain::Email::parse(custom_email).unwrap(),
-        access: partner_hub::domain::Access::Custom,
-        permissions: vec![partner_hub::domain::Permission::CustomerDashboardView],
-        added_at: chrono::Utc::now(),
-    };
-    let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).unwrap();
-    aws_sdk_dynamodb::Client::new(&gw.sdk)
-        .put_item()
-        .table_name(gw.table())
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
+    let custom = gw
+        .custom_admin(&org_id, custom_email, vec![partner_hub::domain::Permission::CustomerDashboardView])
+        .await;
     let before = gw.items().await.len();
 
     let body = json!({"program": "CSA"});

@@ -180,23 +180,8 @@ async fn strangers_and_lesser_admins_are_refused_and_nothing_changes() {
 
     // A custom admin of the partner without customer-dashboard.view.
     let custom_email = unique_email("custom");
-    let custom = gw.token(&custom_email).await;
-    let admin = partner_hub::domain::Administrator {
-        org_id: partner_hub::domain::OrgId::parse(&partner).unwrap(),
-        sub: Gateway::sub_of(&custom_email),
-        email: partner_hub::domain::Email::parse(&custom_email).unwrap(),
-        access: partner_hub::domain::Access::Custom,
-        permissions: vec![partner_hub::domain::Permission::LicensingView],
-        added_at: chrono::Utc::now(),
-    };
-    let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).unwrap();
-    aws_sdk_dynamodb::Client::new(&gw.sdk)
-        .put_item()
-        .table_name(gw.table())
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
+    let custom =
+        gw.custom_admin(&partner, &custom_email, vec![partner_hub::domain::Permission::LicensingView]).await;
     let before = gw.items().await.len();
 
     let cases: Vec<RefusalCase> = vec![

@@ -50,6 +50,23 @@ impl DynamoStore {
         output.item.map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))).transpose()
     }
 
+    /// Writes the item unless one with its key exists; `false` when one did.
+    pub(super) async fn put_if_absent(&self, item: Item) -> Result<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// One page of the items under `pk` whose sort key starts with `sk_prefix`
     /// (on GSI1 when `index` says so), in sort-key order.
     pub async fn query_page<T: DeserializeOwned>(

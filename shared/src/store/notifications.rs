@@ -19,38 +19,14 @@ const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(14);
 #[async_trait]
 impl NotificationStore for DynamoStore {
     async fn record(&self, notification: &Notification) -> Result<bool> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&NotificationItem::from(notification))?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result.map_err(StoreError::from_sdk) {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(other) => Err(other.into()),
-        }
+        self.put_if_absent(to_item(&NotificationItem::from(notification))?).await
     }
 
     async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<bool> {
         let mut item = key(keys::delivery_pk(event_id), &keys::delivery_email_sk(to.as_str()));
         item.insert(keys::ENTITY.into(), AttributeValue::S("EmailDelivery".into()));
         item.insert(keys::TTL.into(), AttributeValue::N((now + DELIVERY_MEMORY).timestamp().to_string()));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result.map_err(StoreError::from_sdk) {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(other) => Err(other.into()),
-        }
+        self.put_if_absent(item).await
     }
 
     async fn release_email(&self, event_id: &uuid::Uuid, to: &Email) -> Result<()> {
