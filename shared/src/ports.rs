@@ -49,6 +49,9 @@ pub trait OrgStore: Send + Sync {
     /// Adds the program atomically; `None` when the org does not exist.
     async fn join_program(&self, org_id: &OrgId, program: Program) -> Result<Option<JoinProgram>>;
     async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>>;
+    /// Makes the person a full administrator of every org that recorded their email as
+    /// a pending administrator (an account a partner created for them); answers how many.
+    async fn claim_pending_admin(&self, sub: &str, email: &Email, now: DateTime<Utc>) -> Result<usize>;
     async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>>;
 }
 

@@ -445,6 +445,15 @@ async fn add_a_customer_creates_a_multi_tenant_org_the_partner_administers() {
         .await;
     assert_eq!((again.status.as_u16(), again.error_code()), (409, "email_in_use"));
 
+    // The contact signs in with the address the partner gave: the account is theirs.
+    let contact_token = gw.token(&contact).await;
+    let contact_me = gw.get("/v1/me", &contact_token).await;
+    assert_eq!(contact_me.body["orgs"].as_array().unwrap().len(), 1, "{}", contact_me.text);
+    assert_eq!(contact_me.body["orgs"][0]["org_id"], customer.as_str());
+    assert_eq!(contact_me.body["orgs"][0]["access"], "full");
+    let again_me = gw.get("/v1/me", &contact_token).await;
+    assert_eq!(again_me.body["orgs"], contact_me.body["orgs"], "claimed once");
+
     let mail = gw.wait_for_emails(&contact, 1).await;
     assert!(mail[0]["subject"].as_str().unwrap().contains("New Customer Inc"));
     let text = mail[0]["text"].as_str().unwrap();

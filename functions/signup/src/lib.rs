@@ -21,7 +21,7 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
             Ok(ApiResponse::created(&org))
         }
         "GET /v1/me" => {
-            let me = who_am_i::who_am_i(&app.store, call.caller()?).await?;
+            let me = who_am_i::who_am_i(&app.store, app.clock.as_ref(), call.caller()?).await?;
             Ok(ApiResponse::ok(&me))
         }
         "POST /v1/orgs/{org_id}/programs" => {

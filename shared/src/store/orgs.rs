@@ -2,11 +2,15 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem};
 
+use super::dynamo::key;
 use super::dynamo::{to_item, DynamoStore, Item};
 use super::errors::{corrupt, StoreError};
-use super::items::{AdminItem, OrgItem};
+use super::items::{AdminItem, OrgItem, PendingAdminItem};
 use super::keys;
-use crate::domain::{Administrator, Org, OrgId, Program};
+use super::transact::Transacted;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Administrator, Email, Org, OrgId, Program};
 use crate::error::{AppError, Result};
 use crate::ports::{CreateOrg, JoinProgram, OrgStore};
 
@@ -108,6 +112,36 @@ impl OrgStore for DynamoStore {
         let items: Vec<AdminItem> =
             self.query_all(None, &keys::org_pk(org_id), keys::ADMIN_SK_PREFIX, AdminItem::ENTITY).await?;
         Ok(items.into_iter().map(Administrator::from).collect())
+    }
+
+    async fn claim_pending_admin(&self, sub: &str, email: &Email, now: DateTime<Utc>) -> Result<usize> {
+        let pending: Vec<PendingAdminItem> = self
+            .query_all(
+                Some(keys::GSI1),
+                &keys::email_gsi1pk(email.as_str()),
+                "ORG#",
+                PendingAdminItem::ENTITY,
+            )
+            .await?;
+        let mut claimed = 0;
+        for invitation in pending {
+            let mut admin =
+                Administrator::full(invitation.org_id.clone(), sub.to_string(), email.clone(), now);
+            admin.access = invitation.access;
+            let writes = vec![
+                self.put_new(to_item(&AdminItem::from(&admin))?)?,
+                self.delete_existing(key(invitation.pk.clone(), &invitation.sk))?,
+            ];
+            match self.transact(writes).await? {
+                Transacted::Committed => claimed += 1,
+                // Already an administrator there, or claimed by a racing request.
+                Transacted::ConditionFailed(failed) if failed.first() == Some(&true) => {
+                    self.transact(vec![self.delete_existing(key(invitation.pk, &invitation.sk))?]).await?;
+                }
+                Transacted::ConditionFailed(_) => {}
+            }
+        }
+        Ok(claimed)
     }
 
     async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {

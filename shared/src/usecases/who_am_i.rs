@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::domain::{Access, Caller, OrgId, Permission, Program};
 use crate::error::Result;
-use crate::ports::OrgStore;
+use crate::ports::{Clock, OrgStore};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Me {
@@ -21,7 +21,10 @@ pub struct MyOrg {
     pub programs: Vec<Program>,
 }
 
-pub async fn who_am_i(store: &dyn OrgStore, caller: &Caller) -> Result<Me> {
+/// The caller's orgs. An account a partner created for the caller's (verified)
+/// email becomes theirs here, on their first look.
+pub async fn who_am_i(store: &dyn OrgStore, clock: &dyn Clock, caller: &Caller) -> Result<Me> {
+    store.claim_pending_admin(&caller.sub, &caller.email, clock.now()).await?;
     let orgs = store
         .orgs_of_admin(&caller.sub)
         .await?
