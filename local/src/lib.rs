@@ -64,6 +64,8 @@ pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
         ("accept-connection".to_string(), http_function!(app, accept_connection::handle)),
         ("customer-dashboard".to_string(), http_function!(app, customer_dashboard::handle)),
         ("notifications".to_string(), http_function!(app, notifications::handle)),
+        ("admins".to_string(), http_function!(app, admins::handle)),
+        ("add-service".to_string(), http_function!(app, add_service::handle)),
     ])
 }
 

@@ -112,6 +112,31 @@ impl App {
             orgs: &self.store,
             connections: &self.store,
             notifications: &self.store,
+            entitlements: &self.store,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn admin_ports(&self) -> crate::usecases::admins::AdminPorts<'_> {
+        crate::usecases::admins::AdminPorts {
+            orgs: &self.store,
+            invitations: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn service_ports(&self) -> crate::usecases::services::ServicePorts<'_> {
+        crate::usecases::services::ServicePorts {
+            orgs: &self.store,
+            connections: &self.store,
+            entitlements: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
         }
     }
 
@@ -128,6 +153,8 @@ impl App {
         crate::usecases::notify::NotifyPorts {
             orgs: &self.store,
             connections: &self.store,
+            invitations: &self.store,
+            entitlements: &self.store,
             notifications: &self.store,
             mailer: &self.mailer,
             clock: self.clock.as_ref(),

@@ -25,6 +25,8 @@ pub enum AppError {
     EmailInUse,
     #[error("the partner already has the maximum of {limit} active customers")]
     PartnerCustomerLimit { limit: u32 },
+    #[error("the organization already has a current entitlement of this service and kind")]
+    AlreadyEntitled,
     #[error("{0}")]
     Gone(String),
     #[error("the request body is larger than 64 KiB")]
@@ -68,7 +70,10 @@ impl AppError {
             Self::Unauthenticated(_) => 401,
             Self::Forbidden(_) | Self::NotAPartner => 403,
             Self::NotFound(_) => 404,
-            Self::Conflict(_) | Self::EmailInUse | Self::PartnerCustomerLimit { .. } => 409,
+            Self::Conflict(_)
+            | Self::EmailInUse
+            | Self::PartnerCustomerLimit { .. }
+            | Self::AlreadyEntitled => 409,
             Self::Gone(_) => 410,
             Self::PayloadTooLarge => 413,
             Self::Unprocessable(_) | Self::IdempotencyKeyReused | Self::SelfConnection => 422,
@@ -88,6 +93,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::EmailInUse => "email_in_use",
             Self::PartnerCustomerLimit { .. } => "partner_customer_limit",
+            Self::AlreadyEntitled => "already_entitled",
             Self::Gone(_) => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",

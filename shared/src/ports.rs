@@ -4,7 +4,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Administrator, Connection, Email, InviteCode, Notification, Org, OrgId, Program};
+use crate::domain::{
+    AdminInvitation, Administrator, Connection, Email, Entitlement, InviteCode, Notification, Org, OrgId,
+    Program,
+};
 use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::http::idempotency::{Begin, StoredResponse};
@@ -174,4 +177,53 @@ pub trait EventPublisher: Send + Sync {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<()>;
+}
+
+/// How accepting an administrator invitation ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptInvitation {
+    Accepted,
+    /// Used already, or past its end.
+    Gone,
+}
+
+#[async_trait]
+pub trait AdminInvitationStore: Send + Sync {
+    /// The invitation, its lookup by token and its event, together.
+    async fn create_invitation(
+        &self,
+        invitation: &AdminInvitation,
+        token: &InviteCode,
+        event: &EventEnvelope,
+    ) -> Result<()>;
+    async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>>;
+    async fn invitation(
+        &self,
+        org: &OrgId,
+        invitation_id: &uuid::Uuid,
+    ) -> Result<Option<(AdminInvitation, InviteCode)>>;
+    /// Marks it accepted (only while pending and unexpired) and makes the administrator.
+    async fn accept_invitation(
+        &self,
+        invitation: &AdminInvitation,
+        admin: &Administrator,
+        now: DateTime<Utc>,
+        event: &EventEnvelope,
+    ) -> Result<AcceptInvitation>;
+    async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>>;
+    /// People recorded as pending administrators (accounts a partner created).
+    async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, crate::domain::Access)>>;
+}
+
+#[async_trait]
+pub trait EntitlementStore: Send + Sync {
+    /// Adds it with its event unless the org holds a current one of the same service
+    /// and kind (`false` then).
+    async fn add_entitlement(
+        &self,
+        entitlement: &Entitlement,
+        now: DateTime<Utc>,
+        event: &EventEnvelope,
+    ) -> Result<bool>;
+    async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>>;
 }

@@ -12,6 +12,9 @@ use serde_json::Value;
 
 pub mod proxy;
 
+/// One raw table item.
+pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
 pub const JWT_SECRET: &str = "test-secret";
 
 /// The SDK configuration the functions use, pointed at the test stack.
@@ -200,10 +203,25 @@ impl Gateway {
         answer.body["org_id"].as_str().expect("org_id").to_string()
     }
 
-    pub async fn items(
-        &self,
-    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    pub async fn items(&self) -> Vec<Item> {
         all_items(&self.sdk, self.table()).await
+    }
+
+    /// The table's items once the bus has stopped delivering (notifications and email
+    /// markers are written in the background): the count held still for 600 ms.
+    pub async fn settled_items(&self) -> Vec<Item> {
+        let mut last = self.items().await;
+        let mut still = 0;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let now = self.items().await;
+            still = if now.len() == last.len() { still + 1 } else { 0 };
+            last = now;
+            if still >= 3 {
+                break;
+            }
+        }
+        last
     }
 }
 
@@ -307,5 +325,61 @@ impl Gateway {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("{to} did not receive {count} email(s) within 10 s: {:?}", self.emails_to(to).await)
+    }
+}
+
+/// A clock tests set and move, so that expiry is tested without sleeping.
+#[derive(Clone)]
+pub struct TestClock(std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(chrono::Utc::now())))
+    }
+}
+
+impl TestClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl partner_hub::ports::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Gateway {
+    /// The gateway on a clock the test moves.
+    pub async fn start_with_clock(clock: TestClock) -> Self {
+        Self::start_with(move |sdk, config| {
+            let mut app = App::new(sdk, config);
+            app.clock = Box::new(clock);
+            app
+        })
+        .await
+    }
+
+    /// The accept link's token from the `nth` (1-based) administrator invitation
+    /// mailed to `to`, waiting (bounded) for it to arrive.
+    pub async fn admin_invitation_token(&self, to: &str, nth: usize) -> String {
+        const LINK: &str = "/v1/admin-invitations/";
+        for _ in 0..100 {
+            let invitations: Vec<String> = self
+                .emails_to(to)
+                .await
+                .iter()
+                .filter_map(|m| m["text"].as_str().map(str::to_string))
+                .filter(|text| text.contains(LINK))
+                .collect();
+            if let Some(text) = invitations.get(nth - 1) {
+                let start = text.find(LINK).unwrap_or_default() + LINK.len();
+                return text[start..].split('/').next().unwrap_or_default().to_string();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no administrator invitation number {nth} reached {to}")
     }
 }

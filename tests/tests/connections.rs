@@ -182,7 +182,7 @@ async fn strangers_and_lesser_admins_are_refused_and_nothing_changes() {
     let custom_email = unique_email("custom");
     let custom =
         gw.custom_admin(&partner, &custom_email, vec![partner_hub::domain::Permission::LicensingView]).await;
-    let before = gw.items().await.len();
+    let before = gw.settled_items().await.len();
 
     let cases: Vec<RefusalCase> = vec![
         (

@@ -1,6 +1,7 @@
 //! Entities and value types. Everything here is pure: no I/O, no clock, no AWS.
 
 mod admin;
+mod admin_invitation;
 mod caller;
 mod connection;
 mod email;
@@ -8,8 +9,10 @@ mod invite_code;
 mod notification;
 mod org;
 mod org_id;
+mod service;
 
 pub use admin::{Access, Administrator, Permission};
+pub use admin_invitation::{AdminInvitation, InvitationStatus, ADMIN_INVITATION_LIFETIME};
 pub use caller::Caller;
 pub use connection::{Connection, ConnectionStatus, Origin, RemovedBy, PARTNER_CUSTOMER_LIMIT};
 pub use email::Email;
@@ -17,3 +20,7 @@ pub use invite_code::InviteCode;
 pub use notification::Notification;
 pub use org::{Country, Org, OrgName, Program, Tenancy};
 pub use org_id::OrgId;
+pub use service::{
+    service, trial_end, Entitlement, EntitlementStatus, Kind, MeteredBy, Service, Term, CATALOG, GATEWAY,
+    SDWAN_ORCHESTRATOR,
+};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::EventEnvelope;
-use crate::domain::{OrgId, Origin, RemovedBy};
+use crate::domain::{Kind, OrgId, Origin, RemovedBy};
 use crate::error::{AppError, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,21 @@ pub enum DomainEvent {
         email: String,
         #[serde(default)]
         message: Option<String>,
+    },
+    AdminInvited {
+        org_id: OrgId,
+        invitation_id: uuid::Uuid,
+    },
+    AdminInvitationAccepted {
+        org_id: OrgId,
+        invitation_id: uuid::Uuid,
+        sub: String,
+    },
+    ServiceAdded {
+        org_id: OrgId,
+        entitlement_id: uuid::Uuid,
+        service: String,
+        kind: Kind,
     },
 }
 

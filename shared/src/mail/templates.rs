@@ -112,6 +112,27 @@ pub fn invitation(to: &Email, partner: &Org, link: &str, message: Option<&str>) 
     )
 }
 
+pub fn admin_invited(to: &Email, org: &Org, access: &str, accept_url: &str) -> OutgoingEmail {
+    compose(
+        to,
+        format!("You are invited to administer {}", org.name),
+        &[
+            format!("You are invited to become an administrator ({access} access) of {}.", org_line(org)),
+            format!("Sign in to Partner Hub as {to} and accept within 7 days; the invitation works once."),
+        ],
+        Some(("Accept the invitation", accept_url)),
+    )
+}
+
+pub fn service_added(to: &Email, org: &Org, service_name: &str, status: &str) -> OutgoingEmail {
+    compose(
+        to,
+        format!("{service_name} was added to {}", org.name),
+        &[format!("{service_name} was added to {} (status: {status}).", org_line(org))],
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,9 @@
 //! | dismissal by a partner | `ORG#<partner_id>` | `DISMISSED#<notification_id>` | |
 //! | email delivery marker | `DELIVERY#<event_id>` | `EMAIL#<address>` | |
 //! | rate window | `RATE#<org_id>#<what>` | `RATE` | |
+//! | admin invitation | `ORG#<org_id>` | `INVITATION#<invitation_id>` | |
+//! | admin invitation token | `ADMIN_INVITE#<token>` | `ADMIN_INVITE` | |
+//! | entitlement | `ORG#<org_id>` | `ENTITLEMENT#<service>#<kind>` | |
 
 use crate::domain::OrgId;
 
@@ -110,4 +113,20 @@ pub fn rate_pk(org_id: &OrgId, what: &str) -> String {
 
 pub fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub const INVITATION_SK_PREFIX: &str = "INVITATION#";
+pub const ADMIN_INVITE_SK: &str = "ADMIN_INVITE";
+pub const ENTITLEMENT_SK_PREFIX: &str = "ENTITLEMENT#";
+
+pub fn invitation_sk(invitation_id: &uuid::Uuid) -> String {
+    format!("{INVITATION_SK_PREFIX}{invitation_id}")
+}
+
+pub fn admin_invite_pk(token: &str) -> String {
+    format!("ADMIN_INVITE#{token}")
+}
+
+pub fn entitlement_sk(service: &str, kind: &str) -> String {
+    format!("{ENTITLEMENT_SK_PREFIX}{service}#{kind}")
 }

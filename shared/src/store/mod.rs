@@ -1,8 +1,10 @@
 //! The single DynamoDB table: key formats (`keys`), item shapes (`items`) and the
 //! adapter that implements the storage ports (`dynamo`).
 
+mod admin_invitations;
 mod connections;
 mod dynamo;
+mod entitlements;
 mod errors;
 mod idempotency;
 pub mod items;

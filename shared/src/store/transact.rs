@@ -40,12 +40,24 @@ impl DynamoStore {
     }
 
     pub(super) fn put_if(&self, item: Item, condition: &str) -> Result<Write> {
-        let put = Put::builder()
+        self.put_when(item, Some(condition), &[])
+    }
+
+    /// A put with an optional condition and the values it names.
+    pub(super) fn put_when(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) -> Result<Write> {
+        let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression(condition)
-            .build()
-            .map_err(AppError::internal)?;
+            .set_condition_expression(condition.map(str::to_string));
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        let put = put.build().map_err(AppError::internal)?;
         Ok(Write { item: TransactWriteItem::builder().put(put).build() })
     }
 

@@ -6,7 +6,8 @@ use super::access;
 use crate::domain::{Caller, OrgId, Origin, Permission, Tenancy, PARTNER_CUSTOMER_LIMIT};
 use crate::error::{AppError, Result};
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{ConnectionStore, NotificationStore, OrgStore};
+use crate::ports::{Clock, ConnectionStore, EntitlementStore, NotificationStore, OrgStore};
+use crate::usecases::services::EntitlementView;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct ServiceStatus {
@@ -39,6 +40,8 @@ pub struct DashboardPorts<'a> {
     pub orgs: &'a dyn OrgStore,
     pub connections: &'a dyn ConnectionStore,
     pub notifications: &'a dyn NotificationStore,
+    pub entitlements: &'a dyn EntitlementStore,
+    pub clock: &'a dyn Clock,
 }
 
 pub async fn customers(
@@ -57,13 +60,21 @@ pub async fn customers(
         let Some(org) = orgs.remove(&connection.customer_id) else { continue };
         let (recent, _) =
             ports.notifications.notifications_of(&connection.customer_id, &PageRequest::first(100)).await?;
+        let now = ports.clock.now();
+        let services = ports
+            .entitlements
+            .entitlements_of(&connection.customer_id)
+            .await?
+            .iter()
+            .map(|e| ServiceStatus { service: e.service.clone(), status: e.status(now).as_str().to_string() })
+            .collect();
         items.push(CustomerRow {
             org_id: org.org_id,
             name: org.name,
             tenancy: org.tenancy,
             origin: connection.origin,
             connected_at: connection.connected_at,
-            services: Vec::new(),
+            services,
             open_support_tickets: 0,
             notifications: recent.len() as u32,
         });
@@ -87,7 +98,7 @@ pub struct CustomerDetail {
     pub tenancy: Tenancy,
     pub origin: Origin,
     pub connected_at: chrono::DateTime<chrono::Utc>,
-    pub entitlements: Vec<serde_json::Value>,
+    pub entitlements: Vec<EntitlementView>,
     pub orders: Vec<serde_json::Value>,
 }
 
@@ -101,6 +112,14 @@ pub async fn customer(
     let not_connected = || AppError::not_found("this customer is not connected to the partner");
     let connection = ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
     let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;
+    let now = ports.clock.now();
+    let entitlements = ports
+        .entitlements
+        .entitlements_of(customer)
+        .await?
+        .iter()
+        .map(|e| EntitlementView::of(e, now))
+        .collect();
     Ok(CustomerDetail {
         org_id: org.org_id,
         name: org.name,
@@ -108,7 +127,7 @@ pub async fn customer(
         tenancy: org.tenancy,
         origin: connection.origin,
         connected_at: connection.connected_at,
-        entitlements: Vec::new(),
+        entitlements,
         orders: Vec::new(),
     })
 }

@@ -3,11 +3,13 @@
 
 pub mod access;
 pub mod add_customer;
+pub mod admins;
 pub mod connections;
 pub mod dashboard;
 pub mod invitations;
 pub mod join_program;
 pub mod notifications;
 pub mod notify;
+pub mod services;
 pub mod sign_up;
 pub mod who_am_i;

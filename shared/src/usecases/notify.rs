@@ -7,11 +7,15 @@ use crate::domain::{Email, Notification, Org, OrgId, RemovedBy};
 use crate::error::{AppError, Result};
 use crate::events::{DomainEvent, EventEnvelope};
 use crate::mail::{templates, OutgoingEmail};
-use crate::ports::{Clock, ConnectionStore, Mailer, NotificationStore, OrgStore};
+use crate::ports::{
+    AdminInvitationStore, Clock, ConnectionStore, EntitlementStore, Mailer, NotificationStore, OrgStore,
+};
 
 pub struct NotifyPorts<'a> {
     pub orgs: &'a dyn OrgStore,
     pub connections: &'a dyn ConnectionStore,
+    pub invitations: &'a dyn AdminInvitationStore,
+    pub entitlements: &'a dyn EntitlementStore,
     pub notifications: &'a dyn NotificationStore,
     pub mailer: &'a dyn Mailer,
     pub clock: &'a dyn Clock,
@@ -116,6 +120,47 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let link = super::invitations::link_url(ports.public_base_url, &code);
             let mail = templates::invitation(&to, &partner, &link, message.as_deref());
             delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+        }
+        DomainEvent::AdminInvited { org_id, invitation_id } => {
+            let org = org(ports, &org_id).await?;
+            let (invitation, token) =
+                ports.invitations.invitation(&org_id, &invitation_id).await?.ok_or_else(|| {
+                    AppError::internal(format!("invitation {invitation_id} does not exist"))
+                })?;
+            let accept = format!("{}/v1/admin-invitations/{}/accept", ports.public_base_url, token.as_str());
+            let access = if invitation.is_full() { "full" } else { "custom" };
+            let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
+            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+        }
+        // Nobody is told of an accepted invitation: the inviter sees it in the list.
+        DomainEvent::AdminInvitationAccepted { .. } => {}
+        DomainEvent::ServiceAdded { org_id, entitlement_id, service, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let name = crate::domain::service(&service).map_or(service.clone(), |s| s.name.to_string());
+            let status = ports
+                .entitlements
+                .entitlements_of(&org_id)
+                .await?
+                .into_iter()
+                .find(|e| e.entitlement_id == entitlement_id)
+                .map_or("added", |e| e.status(ports.clock.now()).as_str());
+            let note = notification(
+                envelope,
+                &org_id,
+                "service_added",
+                "Service added",
+                format!("{name} was added to {} (status: {status}).", customer.name),
+                None,
+            );
+            tell_full_admins(
+                ports,
+                envelope,
+                &org_id,
+                note,
+                |to| templates::service_added(to, &customer, &name, status),
+                &mut delivered,
+            )
+            .await?;
         }
     }
     Ok(delivered)

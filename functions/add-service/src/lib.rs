@@ -1,0 +1,30 @@
+//! Services and entitlements: the catalog, adding a service, an org's entitlements.
+
+use lambda_http::{Body, Request, Response};
+use partner_hub::domain::CATALOG;
+use partner_hub::error::{AppError, Result};
+use partner_hub::http::{self, ApiCall, ApiResponse, Page};
+use partner_hub::usecases::services;
+use partner_hub::App;
+
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    http::serve(&app.store, app.clock.as_ref(), request, |call| route(app, call)).await
+}
+
+async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    match call.route_key.as_str() {
+        "GET /v1/services" => Ok(ApiResponse::ok(&Page::new(CATALOG.to_vec(), None))),
+        "POST /v1/orgs/{org_id}/services" => {
+            let org = call.org_id_param("org_id")?;
+            let entitlement =
+                services::add_service(&app.service_ports(), call.caller()?, &org, call.json()?).await?;
+            Ok(ApiResponse::created(&entitlement))
+        }
+        "GET /v1/orgs/{org_id}/entitlements" => {
+            let org = call.org_id_param("org_id")?;
+            let list = services::entitlements(&app.service_ports(), call.caller()?, &org).await?;
+            Ok(ApiResponse::ok(&Page::new(list, None)))
+        }
+        other => Err(AppError::not_found(format!("add-service does not serve {other}"))),
+    }
+}

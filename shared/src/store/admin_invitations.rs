@@ -1,0 +1,135 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::dynamo::{key, to_item, DynamoStore};
+use super::items::{AdminItem, PendingAdminItem};
+use super::keys;
+use super::transact::Transacted;
+use crate::domain::{Access, AdminInvitation, Administrator, Email, InviteCode, OrgId};
+use crate::error::{AppError, Result};
+use crate::events::EventEnvelope;
+use crate::ports::{AcceptInvitation, AdminInvitationStore};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct InvitationItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    /// The accept link's secret, kept so the notify function can email it.
+    token: String,
+    /// Epoch seconds, for the accept condition.
+    expires_epoch: i64,
+    #[serde(flatten)]
+    invitation: AdminInvitation,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TokenItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    org_id: OrgId,
+    invitation_id: uuid::Uuid,
+}
+
+const INVITATION: &str = "AdminInvitation";
+const TOKEN: &str = "AdminInvitationToken";
+
+#[async_trait]
+impl AdminInvitationStore for DynamoStore {
+    async fn create_invitation(
+        &self,
+        invitation: &AdminInvitation,
+        token: &InviteCode,
+        event: &EventEnvelope,
+    ) -> Result<()> {
+        let item = InvitationItem {
+            pk: keys::org_pk(&invitation.org_id),
+            sk: keys::invitation_sk(&invitation.invitation_id),
+            entity: INVITATION.into(),
+            token: token.as_str().to_string(),
+            expires_epoch: invitation.expires_at.timestamp(),
+            invitation: invitation.clone(),
+        };
+        let lookup = TokenItem {
+            pk: keys::admin_invite_pk(token.as_str()),
+            sk: keys::ADMIN_INVITE_SK.into(),
+            entity: TOKEN.into(),
+            org_id: invitation.org_id.clone(),
+            invitation_id: invitation.invitation_id,
+        };
+        let mut writes = vec![self.put_new(to_item(&item)?)?, self.put_new(to_item(&lookup)?)?];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        match self.transact(writes).await? {
+            Transacted::Committed => Ok(()),
+            Transacted::ConditionFailed(_) => Err(AppError::internal("invitation id or token collided")),
+        }
+    }
+
+    async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>> {
+        let lookup: Option<TokenItem> =
+            self.get(keys::admin_invite_pk(token.as_str()), keys::ADMIN_INVITE_SK, TOKEN).await?;
+        match lookup {
+            Some(l) => Ok(self.invitation(&l.org_id, &l.invitation_id).await?.map(|(i, _)| i)),
+            None => Ok(None),
+        }
+    }
+
+    async fn invitation(
+        &self,
+        org: &OrgId,
+        invitation_id: &uuid::Uuid,
+    ) -> Result<Option<(AdminInvitation, InviteCode)>> {
+        let item: Option<InvitationItem> =
+            self.get(keys::org_pk(org), &keys::invitation_sk(invitation_id), INVITATION).await?;
+        Ok(item.and_then(|i| Some((i.invitation, InviteCode::parse(&i.token)?))))
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: &AdminInvitation,
+        admin: &Administrator,
+        now: DateTime<Utc>,
+        event: &EventEnvelope,
+    ) -> Result<AcceptInvitation> {
+        let mark = Update::builder()
+            .set_key(Some(key(
+                keys::org_pk(&invitation.org_id),
+                &keys::invitation_sk(&invitation.invitation_id),
+            )))
+            .update_expression("SET #status = :accepted, accepted_at = :now_text")
+            .condition_expression("#status = :pending AND expires_epoch > :now")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":accepted", AttributeValue::S("accepted".into()))
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .expression_attribute_values(":now_text", AttributeValue::S(keys::timestamp(&now)));
+        // The accepted access replaces whatever standing the person had there.
+        let mut writes =
+            vec![self.update(mark)?, self.put_when(to_item(&AdminItem::from(admin))?, None, &[])?];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => AcceptInvitation::Accepted,
+            Transacted::ConditionFailed(_) => AcceptInvitation::Gone,
+        })
+    }
+
+    async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>> {
+        let items: Vec<InvitationItem> =
+            self.query_all(None, &keys::org_pk(org), keys::INVITATION_SK_PREFIX, INVITATION).await?;
+        Ok(items.into_iter().map(|i| i.invitation).collect())
+    }
+
+    async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, Access)>> {
+        let items: Vec<PendingAdminItem> = self
+            .query_all(None, &keys::org_pk(org), keys::PENDING_ADMIN_SK_PREFIX, PendingAdminItem::ENTITY)
+            .await?;
+        Ok(items.into_iter().map(|p| (p.email, p.access)).collect())
+    }
+}
