@@ -66,6 +66,7 @@ pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
         ("notifications".to_string(), http_function!(app, notifications::handle)),
         ("admins".to_string(), http_function!(app, admins::handle)),
         ("add-service".to_string(), http_function!(app, add_service::handle)),
+        ("allocate-license".to_string(), http_function!(app, allocate_license::handle)),
     ])
 }
 

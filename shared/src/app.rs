@@ -113,7 +113,20 @@ impl App {
             connections: &self.store,
             notifications: &self.store,
             entitlements: &self.store,
+            orders: &self.store,
             clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn license_ports(&self) -> crate::usecases::licenses::LicensePorts<'_> {
+        crate::usecases::licenses::LicensePorts {
+            orgs: &self.store,
+            connections: &self.store,
+            orders: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
         }
     }
 

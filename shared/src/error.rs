@@ -27,6 +27,12 @@ pub enum AppError {
     PartnerCustomerLimit { limit: u32 },
     #[error("the organization already has a current entitlement of this service and kind")]
     AlreadyEntitled,
+    #[error("the order has only {remaining} licenses left to allocate")]
+    InsufficientLicenses { remaining: u32 },
+    #[error("licenses can only be allocated to the partner's own cloud account")]
+    AllocationTargetNotPermitted,
+    #[error("single-tenant orders are allocated by customer service; contact customer service to complete this order")]
+    CustomerServiceRequired,
     #[error("{0}")]
     Gone(String),
     #[error("the request body is larger than 64 KiB")]
@@ -73,10 +79,15 @@ impl AppError {
             Self::Conflict(_)
             | Self::EmailInUse
             | Self::PartnerCustomerLimit { .. }
-            | Self::AlreadyEntitled => 409,
+            | Self::AlreadyEntitled
+            | Self::InsufficientLicenses { .. } => 409,
             Self::Gone(_) => 410,
             Self::PayloadTooLarge => 413,
-            Self::Unprocessable(_) | Self::IdempotencyKeyReused | Self::SelfConnection => 422,
+            Self::Unprocessable(_)
+            | Self::IdempotencyKeyReused
+            | Self::SelfConnection
+            | Self::AllocationTargetNotPermitted
+            | Self::CustomerServiceRequired => 422,
             Self::RateLimited { .. } => 429,
             Self::Unavailable { .. } => 503,
             Self::Internal(_) => 500,
@@ -94,6 +105,9 @@ impl AppError {
             Self::EmailInUse => "email_in_use",
             Self::PartnerCustomerLimit { .. } => "partner_customer_limit",
             Self::AlreadyEntitled => "already_entitled",
+            Self::InsufficientLicenses { .. } => "insufficient_licenses",
+            Self::AllocationTargetNotPermitted => "allocation_target_not_permitted",
+            Self::CustomerServiceRequired => "customer_service_required",
             Self::Gone(_) => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",

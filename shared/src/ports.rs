@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AdminInvitation, Administrator, Connection, Email, Entitlement, InviteCode, Notification, Org, OrgId,
-    Program,
+    AdminInvitation, Administrator, Allocation, Connection, Email, Entitlement, InviteCode, Notification,
+    Order, Org, OrgId, Program,
 };
 use crate::error::Result;
 use crate::events::EventEnvelope;
@@ -226,4 +226,36 @@ pub trait EntitlementStore: Send + Sync {
         event: &EventEnvelope,
     ) -> Result<bool>;
     async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>>;
+}
+
+/// How recording an order from the feed ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordOrder {
+    Recorded,
+    /// The order id was recorded before: the order as it stands.
+    Existing(Order),
+}
+
+/// How an allocation ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocate {
+    Allocated,
+    /// Fewer licenses remain than asked for.
+    Insufficient,
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    async fn record_order(&self, order: &Order) -> Result<RecordOrder>;
+    async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>>;
+    async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<(Vec<Order>, Option<Cursor>)>;
+    /// Takes the licenses off the order's remainder, only if enough remain, together
+    /// with the allocation and its event.
+    async fn allocate(
+        &self,
+        partner: &OrgId,
+        allocation: &Allocation,
+        event: &EventEnvelope,
+    ) -> Result<Allocate>;
+    async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>>;
 }

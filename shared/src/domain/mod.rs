@@ -7,6 +7,7 @@ mod connection;
 mod email;
 mod invite_code;
 mod notification;
+mod order;
 mod org;
 mod org_id;
 mod service;
@@ -18,6 +19,7 @@ pub use connection::{Connection, ConnectionStatus, Origin, RemovedBy, PARTNER_CU
 pub use email::Email;
 pub use invite_code::InviteCode;
 pub use notification::Notification;
+pub use order::{own_account_only_from, Allocation, Order, OrderTenancy};
 pub use org::{Country, Org, OrgName, Program, Tenancy};
 pub use org_id::OrgId;
 pub use service::{

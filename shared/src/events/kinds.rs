@@ -42,6 +42,13 @@ pub enum DomainEvent {
         invitation_id: uuid::Uuid,
         sub: String,
     },
+    LicenseAllocated {
+        partner_id: OrgId,
+        order_id: String,
+        allocation_id: uuid::Uuid,
+        target_org_id: OrgId,
+        quantity: u32,
+    },
     ServiceAdded {
         org_id: OrgId,
         entitlement_id: uuid::Uuid,

@@ -18,6 +18,8 @@
 //! | admin invitation | `ORG#<org_id>` | `INVITATION#<invitation_id>` | |
 //! | admin invitation token | `ADMIN_INVITE#<token>` | `ADMIN_INVITE` | |
 //! | entitlement | `ORG#<org_id>` | `ENTITLEMENT#<service>#<kind>` | |
+//! | order | `ORG#<partner_id>` | `ORDER#<order_id>` | |
+//! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 
 use crate::domain::OrgId;
 
@@ -129,4 +131,15 @@ pub fn admin_invite_pk(token: &str) -> String {
 
 pub fn entitlement_sk(service: &str, kind: &str) -> String {
     format!("{ENTITLEMENT_SK_PREFIX}{service}#{kind}")
+}
+
+pub const ORDER_SK_PREFIX: &str = "ORDER#";
+pub const ALLOCATION_SK_PREFIX: &str = "ALLOCATION#";
+
+pub fn order_sk(order_id: &str) -> String {
+    format!("{ORDER_SK_PREFIX}{order_id}")
+}
+
+pub fn allocation_sk(order_id: &str, allocation_id: &uuid::Uuid) -> String {
+    format!("{ALLOCATION_SK_PREFIX}{order_id}#{allocation_id}")
 }

@@ -10,6 +10,7 @@ mod idempotency;
 pub mod items;
 pub mod keys;
 mod notifications;
+mod orders;
 mod orgs;
 mod outbox;
 mod rate;

@@ -3,10 +3,11 @@
 use serde::Serialize;
 
 use super::access;
+use crate::domain::Order;
 use crate::domain::{Caller, OrgId, Origin, Permission, Tenancy, PARTNER_CUSTOMER_LIMIT};
 use crate::error::{AppError, Result};
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{Clock, ConnectionStore, EntitlementStore, NotificationStore, OrgStore};
+use crate::ports::{Clock, ConnectionStore, EntitlementStore, NotificationStore, OrderStore, OrgStore};
 use crate::usecases::services::EntitlementView;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -41,6 +42,7 @@ pub struct DashboardPorts<'a> {
     pub connections: &'a dyn ConnectionStore,
     pub notifications: &'a dyn NotificationStore,
     pub entitlements: &'a dyn EntitlementStore,
+    pub orders: &'a dyn OrderStore,
     pub clock: &'a dyn Clock,
 }
 
@@ -99,7 +101,7 @@ pub struct CustomerDetail {
     pub origin: Origin,
     pub connected_at: chrono::DateTime<chrono::Utc>,
     pub entitlements: Vec<EntitlementView>,
-    pub orders: Vec<serde_json::Value>,
+    pub orders: Vec<Order>,
 }
 
 pub async fn customer(
@@ -128,6 +130,6 @@ pub async fn customer(
         origin: connection.origin,
         connected_at: connection.connected_at,
         entitlements,
-        orders: Vec::new(),
+        orders: super::licenses::orders_of_customer(ports.orders, partner, customer).await?,
     })
 }

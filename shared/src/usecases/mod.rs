@@ -8,6 +8,7 @@ pub mod connections;
 pub mod dashboard;
 pub mod invitations;
 pub mod join_program;
+pub mod licenses;
 pub mod notifications;
 pub mod notify;
 pub mod services;

@@ -132,8 +132,8 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
             delivered.emails += send_once(ports, envelope, &mail).await? as usize;
         }
-        // Nobody is told of an accepted invitation: the inviter sees it in the list.
-        DomainEvent::AdminInvitationAccepted { .. } => {}
+        // Nobody is told of these: the inviter sees the list, the partner its licenses.
+        DomainEvent::AdminInvitationAccepted { .. } | DomainEvent::LicenseAllocated { .. } => {}
         DomainEvent::ServiceAdded { org_id, entitlement_id, service, .. } => {
             let customer = org(ports, &org_id).await?;
             let name = crate::domain::service(&service).map_or(service.clone(), |s| s.name.to_string());

@@ -1,0 +1,102 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use serde::{Deserialize, Serialize};
+
+use super::dynamo::{key, to_item, DynamoStore};
+use super::keys;
+use super::transact::Transacted;
+use crate::domain::{Allocation, Order, OrgId};
+use crate::error::Result;
+use crate::events::EventEnvelope;
+use crate::http::pagination::{Cursor, PageRequest};
+use crate::ports::{Allocate, OrderStore, RecordOrder};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct OrderItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    order: Order,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AllocationItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    allocation: Allocation,
+}
+
+const ORDER: &str = "Order";
+const ALLOCATION: &str = "LicenseAllocation";
+
+#[async_trait]
+impl OrderStore for DynamoStore {
+    async fn record_order(&self, order: &Order) -> Result<RecordOrder> {
+        let item = OrderItem {
+            pk: keys::org_pk(&order.partner_id),
+            sk: keys::order_sk(&order.order_id),
+            entity: ORDER.into(),
+            order: order.clone(),
+        };
+        if self.put_if_absent(to_item(&item)?).await? {
+            return Ok(RecordOrder::Recorded);
+        }
+        let existing = self.order(&order.partner_id, &order.order_id).await?;
+        Ok(RecordOrder::Existing(existing.ok_or_else(|| {
+            crate::error::AppError::internal("an order vanished between its write and its read")
+        })?))
+    }
+
+    async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>> {
+        let item: Option<OrderItem> =
+            self.get(keys::org_pk(partner), &keys::order_sk(order_id), ORDER).await?;
+        Ok(item.map(|i| i.order))
+    }
+
+    async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<(Vec<Order>, Option<Cursor>)> {
+        let (items, next) = self
+            .query_page::<OrderItem>(None, &keys::org_pk(partner), keys::ORDER_SK_PREFIX, page, true, ORDER)
+            .await?;
+        Ok((items.into_iter().map(|i| i.order).collect(), next))
+    }
+
+    async fn allocate(
+        &self,
+        partner: &OrgId,
+        allocation: &Allocation,
+        event: &EventEnvelope,
+    ) -> Result<Allocate> {
+        // The remainder only ever goes down by what is allocated, and never below zero:
+        // DynamoDB checks it in the same transaction that records the allocation.
+        let take = Update::builder()
+            .set_key(Some(key(keys::org_pk(partner), &keys::order_sk(&allocation.order_id))))
+            .update_expression("SET remaining = remaining - :q, allocated = allocated + :q")
+            .condition_expression("remaining >= :q")
+            .expression_attribute_values(":q", AttributeValue::N(allocation.quantity.to_string()));
+        let item = AllocationItem {
+            pk: keys::org_pk(partner),
+            sk: keys::allocation_sk(&allocation.order_id, &allocation.allocation_id),
+            entity: ALLOCATION.into(),
+            allocation: allocation.clone(),
+        };
+        let mut writes = vec![self.update(take)?, self.put_new(to_item(&item)?)?];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => Allocate::Allocated,
+            Transacted::ConditionFailed(_) => Allocate::Insufficient,
+        })
+    }
+
+    async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>> {
+        let items: Vec<AllocationItem> =
+            self.query_all(None, &keys::org_pk(partner), keys::ALLOCATION_SK_PREFIX, ALLOCATION).await?;
+        Ok(items.into_iter().map(|i| i.allocation).collect())
+    }
+}

@@ -1,0 +1,215 @@
+//! Orders (the stand-in for the commerce feed) and license allocation under the
+//! program's rules.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::access;
+use crate::domain::{service, Allocation, Caller, Order, OrderTenancy, OrgId};
+use crate::error::{AppError, Result};
+use crate::events::{outbox, DomainEvent};
+use crate::http::pagination::{Page, PageRequest};
+use crate::ports::{
+    Allocate, Clock, ConnectionStore, EventPublisher, IdSource, OrderStore, OrgStore, OutboxStore,
+    RecordOrder,
+};
+
+const MAX_ORDER_ID_LEN: usize = 100;
+
+pub struct LicensePorts<'a> {
+    pub orgs: &'a dyn OrgStore,
+    pub connections: &'a dyn ConnectionStore,
+    pub orders: &'a dyn OrderStore,
+    pub outbox: &'a dyn OutboxStore,
+    pub publisher: &'a dyn EventPublisher,
+    pub clock: &'a dyn Clock,
+    pub ids: &'a dyn IdSource,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecordOrderInput {
+    pub order_id: String,
+    pub service: String,
+    pub quantity: i64,
+    pub tenancy: String,
+    pub placed_at: String,
+    #[serde(default)]
+    pub customer_org_id: Option<String>,
+}
+
+fn quantity(raw: i64) -> Result<u32> {
+    u32::try_from(raw)
+        .ok()
+        .filter(|q| *q > 0)
+        .ok_or_else(|| AppError::invalid("quantity must be a positive integer"))
+}
+
+fn placed_at(raw: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|at| at.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        })
+        .ok_or_else(|| AppError::invalid("placed_at must be an RFC 3339 timestamp or a YYYY-MM-DD date"))
+}
+
+/// `POST /v1/orgs/{partner_id}/orders`: idempotent on `order_id`. The answer says
+/// whether it was new (`true`: 201) or a repeat of the same content (`false`: 200).
+pub async fn record_order(
+    ports: &LicensePorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    input: RecordOrderInput,
+) -> Result<(Order, bool)> {
+    access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    let order_id = input.order_id.trim().to_string();
+    if order_id.is_empty()
+        || order_id.len() > MAX_ORDER_ID_LEN
+        || !order_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
+        return Err(AppError::invalid("order_id must be 1 to 100 characters of letters, digits, - _ . :"));
+    }
+    let tenancy: OrderTenancy = serde_json::from_value(serde_json::Value::String(input.tenancy.clone()))
+        .map_err(|_| AppError::invalid("tenancy must be one of: multi, single"))?;
+    let customer_org_id = input
+        .customer_org_id
+        .as_deref()
+        .map(|raw| {
+            OrgId::parse(raw)
+                .map_err(|_| AppError::invalid("customer_org_id must be an org id of 8 decimal digits"))
+        })
+        .transpose()?;
+    let quantity = quantity(input.quantity)?;
+    let order = Order {
+        order_id,
+        partner_id: partner.clone(),
+        service: service(&input.service)?.service.to_string(),
+        quantity,
+        tenancy,
+        placed_at: placed_at(&input.placed_at)?,
+        customer_org_id,
+        allocated: 0,
+        remaining: quantity,
+        recorded_at: ports.clock.now(),
+    };
+    match ports.orders.record_order(&order).await? {
+        RecordOrder::Recorded => Ok((order, true)),
+        RecordOrder::Existing(existing) if existing.same_content(&order) => Ok((existing, false)),
+        RecordOrder::Existing(_) => Err(AppError::Conflict(format!(
+            "order {} was recorded before with other content",
+            order.order_id
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AllocateInput {
+    pub order_id: String,
+    pub target_org_id: String,
+    pub quantity: i64,
+}
+
+pub async fn allocate(
+    ports: &LicensePorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    input: AllocateInput,
+) -> Result<Allocation> {
+    access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    let quantity = quantity(input.quantity)?;
+    let target = OrgId::parse(&input.target_org_id)
+        .map_err(|_| AppError::invalid("target_org_id must be an org id of 8 decimal digits"))?;
+    let order = ports
+        .orders
+        .order(partner, &input.order_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("order {} not found", input.order_id)))?;
+    if order.tenancy == OrderTenancy::Single {
+        return Err(AppError::CustomerServiceRequired);
+    }
+    if target != *partner {
+        if order.own_account_only() {
+            return Err(AppError::AllocationTargetNotPermitted);
+        }
+        // An older order may go to a connected customer, and to no stranger.
+        if ports.connections.connection(partner, &target).await?.is_none() {
+            return Err(AppError::not_found("the target organization is not a connected customer"));
+        }
+    }
+    if quantity > order.remaining {
+        return Err(AppError::InsufficientLicenses { remaining: order.remaining });
+    }
+    let now = ports.clock.now();
+    let allocation = Allocation {
+        allocation_id: ports.ids.uuid(),
+        order_id: order.order_id.clone(),
+        target_org_id: target.clone(),
+        quantity,
+        allocated_at: now,
+    };
+    let event = DomainEvent::LicenseAllocated {
+        partner_id: partner.clone(),
+        order_id: order.order_id.clone(),
+        allocation_id: allocation.allocation_id,
+        target_org_id: target,
+        quantity,
+    }
+    .envelope(ports.ids.uuid(), now)?;
+    match ports.orders.allocate(partner, &allocation, &event).await? {
+        Allocate::Allocated => {
+            outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+            Ok(allocation)
+        }
+        // Someone else took them between the read and the write; the read's number is stale.
+        Allocate::Insufficient => {
+            let left = ports.orders.order(partner, &order.order_id).await?.map_or(0, |o| o.remaining);
+            Err(AppError::InsufficientLicenses { remaining: left })
+        }
+    }
+}
+
+/// `GET /v1/orgs/{partner_id}/licenses`: any administrator of the partner.
+pub async fn licenses(
+    ports: &LicensePorts<'_>,
+    caller: &Caller,
+    partner: &OrgId,
+    page: &PageRequest,
+) -> Result<Page<Order>> {
+    access::partner_admin_with(ports.orgs, caller, partner, Some(crate::domain::Permission::LicensingView))
+        .await?;
+    let (orders, next) = ports.orders.orders_of(partner, page).await?;
+    Ok(Page::new(orders, next))
+}
+
+/// The orders of one customer: placed for it, or allocated to it.
+pub async fn orders_of_customer(
+    orders: &dyn OrderStore,
+    partner: &OrgId,
+    customer: &OrgId,
+) -> Result<Vec<Order>> {
+    let allocated_to: std::collections::HashSet<String> = orders
+        .allocations_of(partner)
+        .await?
+        .into_iter()
+        .filter(|a| a.target_org_id == *customer)
+        .map(|a| a.order_id)
+        .collect();
+    let mut page = PageRequest::first(100);
+    let mut found = Vec::new();
+    loop {
+        let (batch, next) = orders.orders_of(partner, &page).await?;
+        found.extend(
+            batch.into_iter().filter(|o| {
+                o.customer_org_id.as_ref() == Some(customer) || allocated_to.contains(&o.order_id)
+            }),
+        );
+        match next {
+            Some(cursor) => page.after = Some(cursor),
+            None => return Ok(found),
+        }
+    }
+}
