@@ -117,7 +117,41 @@ pub async fn api(
             return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &format!("building the event: {e}"))
         }
     };
-    into_axum(handler(request).await)
+    let response = handler(request).await;
+    match export_link(&gateway.moto_endpoint, &response) {
+        Some(link) => stream_export(&gateway.http, &link).await,
+        None => into_axum(response),
+    }
+}
+
+/// A 303 to a file in the local S3: the export route's answer. Deployed the client
+/// follows it to S3; locally the gateway streams the file itself, so the route
+/// answers with the CSV either way.
+fn export_link(moto: &str, response: &lambda_http::Response<Body>) -> Option<String> {
+    if response.status() != StatusCode::SEE_OTHER {
+        return None;
+    }
+    let location = response.headers().get("location")?.to_str().ok()?;
+    location.starts_with(moto.trim_end_matches('/')).then(|| location.to_string())
+}
+
+async fn stream_export(http: &reqwest::Client, link: &str) -> Response {
+    match http.get(link).send().await {
+        Ok(file) if file.status().is_success() => {
+            let headers = file.headers().clone();
+            let mut out = Response::new(axum::body::Body::from_stream(file.bytes_stream()));
+            for name in ["content-type", "content-disposition"] {
+                if let Some(value) = headers.get(name) {
+                    out.headers_mut().insert(name, value.clone());
+                }
+            }
+            out
+        }
+        Ok(file) => {
+            error(StatusCode::BAD_GATEWAY, "unavailable", &format!("local S3 answered {}", file.status()))
+        }
+        Err(e) => error(StatusCode::BAD_GATEWAY, "unavailable", &format!("local S3: {e}")),
+    }
 }
 
 fn authorize(secret: &str, headers: &HeaderMap) -> Result<Map<String, Value>, &'static str> {

@@ -67,6 +67,8 @@ pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
         ("admins".to_string(), http_function!(app, admins::handle)),
         ("add-service".to_string(), http_function!(app, add_service::handle)),
         ("allocate-license".to_string(), http_function!(app, allocate_license::handle)),
+        ("usage-ingest".to_string(), http_function!(app, usage_ingest::handle)),
+        ("usage-export".to_string(), http_function!(app, usage_export::handle)),
     ])
 }
 
@@ -75,6 +77,7 @@ pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {
     HashMap::from([
         ("notify".to_string(), event_function!(app, notify::handle)),
         ("outbox-relay".to_string(), event_function!(app, outbox_relay::handle)),
+        ("usage-rollup".to_string(), event_function!(app, usage_rollup::handle)),
     ])
 }
 
@@ -109,12 +112,15 @@ pub async fn build_with(
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let ses = aws_sdk_sesv2::Client::new(sdk);
     let sqs = aws_sdk_sqs::Client::new(sdk);
+    let s3 =
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     let names = setup::Names {
         table: &options.config.table_name,
         bus: &options.config.event_bus_name,
         mail_from: &options.config.mail_from,
+        bucket: &options.config.export_bucket,
     };
-    let mut provisioned = setup::provision(template, &dynamo, &events, &ses, &names).await?;
+    let mut provisioned = setup::provision(template, &dynamo, &events, &ses, &s3, &names).await?;
     let queues = bus::create_rules(&events, &sqs, names.bus, &template.rules()).await?;
     for (rule, _) in &queues {
         provisioned.push(format!("rule {} -> {} (delivered through an SQS queue)", rule.name, rule.function));

@@ -27,6 +27,7 @@ async fn run() -> Result<(), String> {
             "TABLE_NAME" => Some("partner-hub".into()),
             "PUBLIC_BASE_URL" => Some(format!("http://localhost:{port}")),
             "LOCAL_TOKEN_PATH" => Some("/local/token".into()),
+            "S3_FORCE_PATH_STYLE" => Some("true".into()),
             _ => None,
         })
     })
@@ -57,7 +58,7 @@ async fn run() -> Result<(), String> {
         "  mint a token: curl -s -XPOST localhost:{port}/local/token -d '{{\"email\":\"you@example.com\"}}'"
     );
     println!("  sent email:   curl -s localhost:{port}/local/emails");
-    println!("  run a schedule now: curl -s -XPOST localhost:{port}/local/schedules/outbox-relay");
+    println!("  run a schedule now: curl -s -XPOST localhost:{port}/local/schedules/usage-rollup");
     axum::serve(listener, stack.router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -97,6 +97,16 @@ pub struct Names<'a> {
     pub table: &'a str,
     pub bus: &'a str,
     pub mail_from: &'a str,
+    pub bucket: &'a str,
+}
+
+/// The export bucket (if it is not there yet).
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<bool, SetupError> {
+    if s3.head_bucket().bucket(name).send().await.is_ok() {
+        return Ok(false);
+    }
+    s3.create_bucket().bucket(name).send().await.map_err(|e| format!("creating bucket {name}: {e:?}"))?;
+    Ok(true)
 }
 
 /// Lets the local SES send from the configured address, as the template's
@@ -123,6 +133,7 @@ pub async fn provision(
     dynamo: &Dynamo,
     events: &EventBridge,
     ses: &Ses,
+    s3: &aws_sdk_s3::Client,
     names: &Names<'_>,
 ) -> Result<Vec<String>, SetupError> {
     let mut done = Vec::new();
@@ -135,6 +146,10 @@ pub async fn provision(
     if template.declares("AWS::SES::EmailIdentity") {
         let created = create_email_identity(ses, names.mail_from).await?;
         done.push(said(format!("SES identity {}", names.mail_from), created));
+    }
+    if template.declares("AWS::S3::Bucket") {
+        let created = create_bucket(s3, names.bucket).await?;
+        done.push(said(format!("S3 bucket {}", names.bucket), created));
     }
     Ok(done)
 }

@@ -16,6 +16,8 @@ pub struct App {
     pub store: DynamoStore,
     pub events: EventBridgePublisher,
     pub mailer: SesMailer,
+    pub exports: crate::exports::S3Exports,
+    pub user_hasher: crate::usecases::usage_ingest::UserHasher,
     pub clock: Box<dyn Clock>,
     pub ids: Box<dyn IdSource>,
 }
@@ -30,11 +32,15 @@ impl App {
     }
 
     pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> Self {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.s3_force_path_style).build(),
+        );
         Self::from_clients(
             config,
             aws_sdk_dynamodb::Client::new(sdk),
             aws_sdk_eventbridge::Client::new(sdk),
             aws_sdk_sesv2::Client::new(sdk),
+            s3,
         )
     }
 
@@ -43,8 +49,11 @@ impl App {
         dynamo: aws_sdk_dynamodb::Client,
         eventbridge: aws_sdk_eventbridge::Client,
         ses: aws_sdk_sesv2::Client,
+        s3: aws_sdk_s3::Client,
     ) -> Self {
         Self {
+            exports: crate::exports::S3Exports::new(s3, &config.export_bucket),
+            user_hasher: crate::usecases::usage_ingest::UserHasher::new(&config.usage_hash_key),
             store: DynamoStore::new(dynamo, &config.table_name),
             events: EventBridgePublisher::new(eventbridge, &config.event_bus_name),
             mailer: SesMailer::new(ses, &config.mail_from),
@@ -158,6 +167,43 @@ impl App {
             orgs: &self.store,
             connections: &self.store,
             notifications: &self.store,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn ingest_ports(&self) -> crate::usecases::usage_ingest::IngestPorts<'_> {
+        crate::usecases::usage_ingest::IngestPorts {
+            orgs: &self.store,
+            usage: &self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+            hasher: &self.user_hasher,
+        }
+    }
+
+    pub fn rollup_ports(&self) -> crate::usecases::usage_rollup::RollupPorts<'_> {
+        crate::usecases::usage_rollup::RollupPorts {
+            usage: &self.store,
+            entitlements: &self.store,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn report_ports(&self) -> crate::usecases::usage_report::ReportPorts<'_> {
+        crate::usecases::usage_report::ReportPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            usage: &self.store,
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn export_ports(&self) -> crate::usecases::usage_export::ExportPorts<'_> {
+        crate::usecases::usage_export::ExportPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            usage: &self.store,
+            storage: &self.exports,
             clock: self.clock.as_ref(),
         }
     }

@@ -16,6 +16,12 @@ pub struct Config {
     /// A token-minting path for the accept page's sign-in form; only the local
     /// gateway sets it.
     pub local_token_path: Option<String>,
+    /// The bucket large exports are written to.
+    pub export_bucket: String,
+    /// Path-style S3 addressing, for S3 endpoints without bucket subdomains.
+    pub s3_force_path_style: bool,
+    /// The secret user ids are hashed with before they are stored.
+    pub usage_hash_key: String,
 }
 
 impl Config {
@@ -39,6 +45,9 @@ impl Config {
                 .to_string(),
             sign_in_url: lookup("SIGN_IN_URL").filter(|v| !v.is_empty()),
             local_token_path: lookup("LOCAL_TOKEN_PATH").filter(|v| !v.is_empty()),
+            export_bucket: lookup("EXPORT_BUCKET").unwrap_or_else(|| "partner-hub-exports".into()),
+            s3_force_path_style: lookup("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
+            usage_hash_key: lookup("USAGE_HASH_KEY").unwrap_or_else(|| "partner-hub-local-usage-key".into()),
         })
     }
 }

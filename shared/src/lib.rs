@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod http;
 pub mod mail;
 pub mod ports;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AdminInvitation, Administrator, Allocation, Connection, Email, Entitlement, InviteCode, Notification,
-    Order, Org, OrgId, Program,
+    AdminInvitation, Administrator, Allocation, Connection, DailyRollup, Email, Entitlement, InviteCode,
+    MonthlyRollup, Notification, Order, Org, OrgId, Program, UsageRecord, UserDay,
 };
 use crate::error::Result;
 use crate::events::EventEnvelope;
@@ -258,4 +258,58 @@ pub trait OrderStore: Send + Sync {
         event: &EventEnvelope,
     ) -> Result<Allocate>;
     async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>>;
+}
+
+/// A day of one org's service that has records newer than its rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyDay {
+    pub org_id: OrgId,
+    pub service: String,
+    pub date: chrono::NaiveDate,
+    /// When it was last touched: clearing it only succeeds if no record came since.
+    pub touched: String,
+}
+
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    /// Stores the records and marks their days for the rollup. A repeated record
+    /// overwrites itself.
+    async fn put_records(&self, records: &[UsageRecord], touched: &str) -> Result<()>;
+    async fn dirty_days(&self, limit: u32) -> Result<Vec<DirtyDay>>;
+    /// Clears the mark unless a newer record touched the day meanwhile.
+    async fn clear_dirty(&self, day: &DirtyDay) -> Result<()>;
+    async fn user_days(&self, org: &OrgId, service: &str, date: chrono::NaiveDate) -> Result<Vec<UserDay>>;
+    /// The day's gateway bandwidth in MB, if reported.
+    async fn bandwidth(&self, org: &OrgId, date: chrono::NaiveDate) -> Result<Option<f64>>;
+    async fn put_daily(&self, rollup: &DailyRollup) -> Result<()>;
+    async fn put_monthly(&self, rollup: &MonthlyRollup) -> Result<()>;
+    async fn daily_rollups(
+        &self,
+        org: &OrgId,
+        service: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyRollup>>;
+    async fn monthly_rollups(
+        &self,
+        org: &OrgId,
+        service: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<MonthlyRollup>>;
+    /// The services an org has rollups for.
+    async fn services_with_usage(&self, org: &OrgId) -> Result<Vec<String>>;
+}
+
+/// Where a large export is written as it is produced, so memory stays flat.
+#[async_trait]
+pub trait ExportSink: Send {
+    async fn write(&mut self, bytes: Vec<u8>) -> Result<()>;
+    /// Completes the file; answers a link to download it and when the link ends.
+    async fn finish(self: Box<Self>) -> Result<(String, DateTime<Utc>)>;
+}
+
+#[async_trait]
+pub trait ExportStorage: Send + Sync {
+    async fn start(&self, key: &str, filename: &str) -> Result<Box<dyn ExportSink>>;
 }

@@ -26,6 +26,11 @@ pub async fn sdk() -> SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
+/// An S3 client for the local S3 (moto), which serves buckets by path.
+pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+}
+
 pub fn template() -> Template {
     Template::load_default().expect("template.yaml parses")
 }
@@ -42,6 +47,9 @@ pub fn config(table: &str) -> Config {
         public_base_url: "http://localhost:3000".into(),
         sign_in_url: None,
         local_token_path: Some("/local/token".into()),
+        export_bucket: unique("exports"),
+        s3_force_path_style: true,
+        usage_hash_key: "test-usage-key".into(),
     }
 }
 

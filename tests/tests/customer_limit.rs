@@ -116,6 +116,7 @@ async fn gateway_behind_proxy(failures: usize) -> (Gateway, Proxy, Conflicts) {
             dynamo,
             aws_sdk_eventbridge::Client::new(sdk),
             aws_sdk_sesv2::Client::new(sdk),
+            partner_hub_tests::s3(sdk),
         )
     })
     .await;

@@ -175,6 +175,7 @@ async fn an_event_whose_publishing_failed_is_published_later_by_the_relay() {
             aws_sdk_dynamodb::Client::new(sdk),
             events,
             aws_sdk_sesv2::Client::new(sdk),
+            partner_hub_tests::s3(sdk),
         )
     })
     .await;

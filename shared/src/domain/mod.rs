@@ -11,6 +11,7 @@ mod order;
 mod org;
 mod org_id;
 mod service;
+mod usage;
 
 pub use admin::{Access, Administrator, Permission};
 pub use admin_invitation::{AdminInvitation, InvitationStatus, ADMIN_INVITATION_LIFETIME};
@@ -25,4 +26,8 @@ pub use org_id::OrgId;
 pub use service::{
     service, trial_end, Entitlement, EntitlementStatus, Kind, MeteredBy, Service, Term, CATALOG, GATEWAY,
     SDWAN_ORCHESTRATOR,
+};
+pub use usage::{
+    days_of_month, mb_to_gb, month_of, months_between, overage, overage_gb, parse_month, round_gb,
+    BandwidthDay, DailyRollup, MonthlyRollup, UsageRecord, UserDay,
 };

@@ -121,6 +121,80 @@ impl DynamoStore {
         Ok((items, next))
     }
 
+    /// Every item under `pk` whose sort key lies between `from` and `to` (inclusive),
+    /// in sort-key order, following pages.
+    pub(super) async fn query_range<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        from: &str,
+        to: &str,
+        entity: &str,
+    ) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+                .expression_attribute_values(":from", AttributeValue::S(from.to_string()))
+                .expression_attribute_values(":to", AttributeValue::S(to.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in output.items.unwrap_or_default() {
+                all.push(serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Writes items in batches of 25, retrying what DynamoDB leaves unprocessed.
+    pub(super) async fn batch_put(&self, items: Vec<Item>) -> Result<()> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        for chunk in items.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map_err(AppError::internal)?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<_>>()?;
+            for attempt in 0..8u32 {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == 7 {
+                    return Err(StoreError::Busy("batch write left items unprocessed".into()).into());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+
     /// Every item of a query, following pages; for partitions known to stay small.
     pub(super) async fn query_all<T: DeserializeOwned>(
         &self,

@@ -19,6 +19,10 @@
 //! | admin invitation token | `ADMIN_INVITE#<token>` | `ADMIN_INVITE` | |
 //! | entitlement | `ORG#<org_id>` | `ENTITLEMENT#<service>#<kind>` | |
 //! | order | `ORG#<partner_id>` | `ORDER#<order_id>` | |
+//! | usage of a user on a day | `USAGE#<org_id>#<service>#<date>` | `USER#<user_hash>` | |
+//! | gateway bandwidth of a day | `USAGE#<org_id>#gateway#<date>` | `BANDWIDTH` | |
+//! | a day waiting for the rollup | `USAGE_DIRTY` | `<org_id>#<service>#<date>` | |
+//! | daily / monthly rollup | `ROLLUP#<org_id>#<service>` | `DAY#<date>` / `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 
 use crate::domain::OrgId;
@@ -142,4 +146,34 @@ pub fn order_sk(order_id: &str) -> String {
 
 pub fn allocation_sk(order_id: &str, allocation_id: &uuid::Uuid) -> String {
     format!("{ALLOCATION_SK_PREFIX}{order_id}#{allocation_id}")
+}
+
+pub const USER_SK_PREFIX: &str = "USER#";
+pub const BANDWIDTH_SK: &str = "BANDWIDTH";
+pub const USAGE_DIRTY_PK: &str = "USAGE_DIRTY";
+pub const DAY_SK_PREFIX: &str = "DAY#";
+pub const MONTH_SK_PREFIX: &str = "MONTH#";
+
+pub fn usage_pk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> String {
+    format!("USAGE#{org_id}#{service}#{date}")
+}
+
+pub fn user_sk(user_hash: &str) -> String {
+    format!("{USER_SK_PREFIX}{user_hash}")
+}
+
+pub fn dirty_sk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> String {
+    format!("{org_id}#{service}#{date}")
+}
+
+pub fn rollup_pk(org_id: &OrgId, service: &str) -> String {
+    format!("ROLLUP#{org_id}#{service}")
+}
+
+pub fn day_sk(date: &chrono::NaiveDate) -> String {
+    format!("{DAY_SK_PREFIX}{date}")
+}
+
+pub fn month_sk(month: &str) -> String {
+    format!("{MONTH_SK_PREFIX}{month}")
 }

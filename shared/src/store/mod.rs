@@ -15,6 +15,7 @@ mod orgs;
 mod outbox;
 mod rate;
 mod transact;
+mod usage;
 
 pub use dynamo::DynamoStore;
 pub use errors::StoreError;

@@ -1,0 +1,210 @@
+//! The scheduled rollup: every day with records newer than its rollup is rolled up
+//! again, then its month. The result depends only on the records and entitlements,
+//! so running it twice gives the same rollups, and a record that arrives late for an
+//! earlier day is picked up by the next run.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+
+use crate::domain::{
+    days_of_month, mb_to_gb, month_of, overage, overage_gb, round_gb, DailyRollup, Entitlement, Kind,
+    MonthlyRollup, OrgId, Term, GATEWAY,
+};
+use crate::error::Result;
+use crate::ports::{Clock, EntitlementStore, UsageStore};
+
+const BATCH: u32 = 200;
+const MAX_BATCHES: usize = 10_000;
+
+pub struct RollupPorts<'a> {
+    pub usage: &'a dyn UsageStore,
+    pub entitlements: &'a dyn EntitlementStore,
+    pub clock: &'a dyn Clock,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RollupReport {
+    pub days: usize,
+    pub months: usize,
+}
+
+/// The paid entitlement of the service in force on `date`, if any.
+fn paid_on<'a>(entitlements: &'a [Entitlement], service: &str, date: NaiveDate) -> Option<&'a Entitlement> {
+    entitlements
+        .iter()
+        .filter(|e| e.service == service && e.kind == Kind::Paid)
+        .find(|e| e.starts_at.date_naive() <= date && e.expires_at.is_none_or(|end| date < end.date_naive()))
+}
+
+fn purchased_on(entitlements: &[Entitlement], service: &str, date: NaiveDate) -> u32 {
+    paid_on(entitlements, service, date).and_then(|e| e.license_count).unwrap_or(0)
+}
+
+/// The first month of the billing period that `month` falls in.
+fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> NaiveDate {
+    let Some(e) = entitlement else { return month };
+    let start = e.starts_at.date_naive().with_day(1).unwrap_or(month);
+    match e.term {
+        Some(Term::Annual) => {
+            let elapsed = (month.year() - start.year()) * 12 + month.month() as i32 - start.month() as i32;
+            let periods = elapsed.max(0) / 12;
+            start.checked_add_months(Months::new(periods as u32 * 12)).unwrap_or(month)
+        }
+        Some(Term::Termed) => start.min(month),
+        Some(Term::Monthly) | None => month,
+    }
+}
+
+pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
+    let mut report = RollupReport::default();
+    for _ in 0..MAX_BATCHES {
+        let dirty = ports.usage.dirty_days(BATCH).await?;
+        if dirty.is_empty() {
+            break;
+        }
+        let mut months: BTreeSet<(OrgId, String, NaiveDate)> = BTreeSet::new();
+        for day in &dirty {
+            let entitlements = ports.entitlements.entitlements_of(&day.org_id).await?;
+            ports
+                .usage
+                .put_daily(&daily(ports, &entitlements, &day.org_id, &day.service, day.date).await?)
+                .await?;
+            months.insert((
+                day.org_id.clone(),
+                day.service.clone(),
+                day.date.with_day(1).unwrap_or(day.date),
+            ));
+            report.days += 1;
+        }
+        for (org, service, first) in expand_gateway_periods(ports, months).await? {
+            let entitlements = ports.entitlements.entitlements_of(&org).await?;
+            ports.usage.put_monthly(&monthly(ports, &entitlements, &org, &service, first).await?).await?;
+            report.months += 1;
+        }
+        for day in &dirty {
+            ports.usage.clear_dirty(day).await?;
+        }
+    }
+    Ok(report)
+}
+
+/// A gateway month's cumulative use feeds every later month of its billing period,
+/// so those are rolled up again too (up to the current month), in order.
+async fn expand_gateway_periods(
+    ports: &RollupPorts<'_>,
+    months: BTreeSet<(OrgId, String, NaiveDate)>,
+) -> Result<Vec<(OrgId, String, NaiveDate)>> {
+    let this_month = ports.clock.now().date_naive().with_day(1).unwrap_or_default();
+    let mut all: BTreeSet<(OrgId, String, NaiveDate)> = BTreeSet::new();
+    for (org, service, first) in months {
+        if service == GATEWAY {
+            let entitlements = ports.entitlements.entitlements_of(&org).await?;
+            let mut month = first;
+            while month <= this_month {
+                let next = month.checked_add_months(Months::new(1)).unwrap_or(this_month);
+                let entitlement = paid_on(&entitlements, GATEWAY, month);
+                if month != first && billing_period_start(entitlement, month) == month {
+                    break;
+                }
+                all.insert((org.clone(), service.clone(), month));
+                if next <= month {
+                    break;
+                }
+                month = next;
+            }
+        }
+        all.insert((org, service, first));
+    }
+    Ok(all.into_iter().collect())
+}
+
+async fn daily(
+    ports: &RollupPorts<'_>,
+    entitlements: &[Entitlement],
+    org: &OrgId,
+    service: &str,
+    date: NaiveDate,
+) -> Result<DailyRollup> {
+    if service == GATEWAY {
+        let mb = ports.usage.bandwidth(org, date).await?.unwrap_or(0.0);
+        return Ok(DailyRollup {
+            org_id: org.clone(),
+            service: service.to_string(),
+            date,
+            assigned: 0,
+            daily_active_users: 0,
+            purchased: 0,
+            overage: 0,
+            used_gb: mb_to_gb(mb),
+        });
+    }
+    let users = ports.usage.user_days(org, service, date).await?;
+    let assigned = users.iter().filter(|u| u.assigned).count() as u32;
+    let purchased = purchased_on(entitlements, service, date);
+    Ok(DailyRollup {
+        org_id: org.clone(),
+        service: service.to_string(),
+        date,
+        assigned,
+        daily_active_users: users.iter().filter(|u| u.active).count() as u32,
+        purchased,
+        overage: overage(assigned, purchased),
+        used_gb: 0.0,
+    })
+}
+
+async fn monthly(
+    ports: &RollupPorts<'_>,
+    entitlements: &[Entitlement],
+    org: &OrgId,
+    service: &str,
+    first: NaiveDate,
+) -> Result<MonthlyRollup> {
+    let mut rollup = MonthlyRollup {
+        org_id: org.clone(),
+        service: service.to_string(),
+        month: month_of(first),
+        purchased: 0,
+        assigned: 0,
+        monthly_active_users: 0,
+        peak_daily_active_users: 0,
+        overage: 0,
+        term: None,
+        used_gb: 0.0,
+        cumulative_gb: 0.0,
+        committed_gb: 0.0,
+        overage_gb: 0.0,
+    };
+    let last = days_of_month(first).last().unwrap_or(first);
+    if service == GATEWAY {
+        let entitlement =
+            paid_on(entitlements, GATEWAY, last).or_else(|| paid_on(entitlements, GATEWAY, first));
+        let period_start = billing_period_start(entitlement, first);
+        let days = ports.usage.daily_rollups(org, service, period_start, last).await?;
+        let month_days = days.iter().filter(|d| d.date >= first);
+        rollup.used_gb = round_gb(month_days.map(|d| d.used_gb).sum());
+        rollup.cumulative_gb = round_gb(days.iter().map(|d| d.used_gb).sum());
+        rollup.term = entitlement.and_then(|e| e.term);
+        rollup.committed_gb = entitlement.and_then(|e| e.committed_gb).unwrap_or(0) as f64;
+        rollup.overage_gb = overage_gb(rollup.used_gb, rollup.committed_gb);
+        return Ok(rollup);
+    }
+    let mut active: HashSet<String> = HashSet::new();
+    for date in days_of_month(first) {
+        let users = ports.usage.user_days(org, service, date).await?;
+        if users.is_empty() {
+            continue;
+        }
+        let assigned = users.iter().filter(|u| u.assigned).count() as u32;
+        let day_active = users.iter().filter(|u| u.active).count() as u32;
+        rollup.assigned = rollup.assigned.max(assigned);
+        rollup.peak_daily_active_users = rollup.peak_daily_active_users.max(day_active);
+        rollup.purchased = rollup.purchased.max(purchased_on(entitlements, service, date));
+        active.extend(users.into_iter().filter(|u| u.active).map(|u| u.user_hash));
+    }
+    rollup.monthly_active_users = active.len() as u32;
+    rollup.overage = overage(rollup.assigned, rollup.purchased);
+    Ok(rollup)
+}
