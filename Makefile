@@ -5,7 +5,7 @@ SHELL := /bin/bash
 FUNCTIONS := $(notdir $(wildcard functions/*))
 PORT ?= 3000
 
-.PHONY: help tools run test build lint bench deploy $(addprefix invoke-,$(FUNCTIONS))
+.PHONY: help tools run test build lint bench deploy seed-usage $(addprefix invoke-,$(FUNCTIONS))
 
 help:
 	@echo "make run     serve the whole API on http://localhost:$(PORT) (DynamoDB Local + moto)"
@@ -13,6 +13,7 @@ help:
 	@echo "make build   cargo lambda build --release --arm64 (every function)"
 	@echo "make lint    cargo clippy --all-targets -- -D warnings"
 	@echo "make bench   benchmarks, written to BENCHMARKS.md"
+	@echo "make seed-usage [CUSTOMERS=5 DAYS=90 USERS=20]  realistic usage into a running make run"
 	@echo "make deploy  sam build && sam deploy --guided"
 	@echo "make invoke-<fn>  run one function against its sample in events/ (needs make run's stack)"
 
@@ -33,6 +34,12 @@ build: tools
 
 bench: tools
 	@scripts/bench.sh
+
+CUSTOMERS ?= 5
+DAYS ?= 90
+USERS ?= 20
+seed-usage:
+	cargo run -q -p partner-hub-tests --bin seed-usage -- --customers $(CUSTOMERS) --days $(DAYS) --users $(USERS) --base http://localhost:$(PORT)
 
 deploy: build
 	sam build && sam deploy --guided

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 pub mod proxy;
+pub mod seed;
 
 /// One raw table item.
 pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
@@ -389,5 +390,36 @@ impl Gateway {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("no administrator invitation number {nth} reached {to}")
+    }
+}
+
+impl Gateway {
+    /// A token of the services' telemetry feed.
+    pub async fn feed_token(&self) -> String {
+        let answer = self
+            .send(
+                reqwest::Method::POST,
+                "/local/token",
+                None,
+                Some(serde_json::json!({"email": "feed@telemetry.example.com", "scope": "usage:write"})),
+            )
+            .await;
+        answer.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Sends records to the feed in calls of at most 500.
+    pub async fn ingest(&self, records: &[Value]) {
+        let token = self.feed_token().await;
+        for chunk in records.chunks(500) {
+            let answer = self.post("/v1/usage-records", &token, serde_json::json!({"records": chunk})).await;
+            assert_eq!(answer.status, 202, "{}", answer.text);
+        }
+    }
+
+    /// Runs the scheduled rollup now.
+    pub async fn rollup(&self) -> Value {
+        let answer = self.send(reqwest::Method::POST, "/local/schedules/usage-rollup", None, None).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.body
     }
 }

@@ -3,7 +3,7 @@
 //! so running it twice gives the same rollups, and a record that arrives late for an
 //! earlier day is picked up by the next run.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
@@ -57,35 +57,65 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
     }
 }
 
+/// How many days (and months) are rolled up at once: the work is I/O, one query or
+/// write after another, so doing several side by side is what keeps a year of a
+/// hundred customers inside one scheduled invocation.
+const CONCURRENCY: usize = 16;
+
 pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
+    use futures::stream::{self, TryStreamExt};
     let mut report = RollupReport::default();
     for _ in 0..MAX_BATCHES {
         let dirty = ports.usage.dirty_days(BATCH).await?;
         if dirty.is_empty() {
             break;
         }
-        let mut months: BTreeSet<(OrgId, String, NaiveDate)> = BTreeSet::new();
+        // Entitlements change rarely; one read per org per batch is enough.
+        let mut entitlements_by_org: HashMap<OrgId, Vec<Entitlement>> = HashMap::new();
         for day in &dirty {
-            let entitlements = ports.entitlements.entitlements_of(&day.org_id).await?;
-            ports
-                .usage
-                .put_daily(&daily(ports, &entitlements, &day.org_id, &day.service, day.date).await?)
-                .await?;
-            months.insert((
-                day.org_id.clone(),
-                day.service.clone(),
-                day.date.with_day(1).unwrap_or(day.date),
-            ));
-            report.days += 1;
+            if !entitlements_by_org.contains_key(&day.org_id) {
+                let found = ports.entitlements.entitlements_of(&day.org_id).await?;
+                entitlements_by_org.insert(day.org_id.clone(), found);
+            }
         }
-        for (org, service, first) in expand_gateway_periods(ports, months).await? {
-            let entitlements = ports.entitlements.entitlements_of(&org).await?;
-            ports.usage.put_monthly(&monthly(ports, &entitlements, &org, &service, first).await?).await?;
-            report.months += 1;
+        let entitlements = |org: &OrgId| entitlements_by_org.get(org).map(Vec::as_slice).unwrap_or_default();
+        stream::iter(dirty.iter().map(Ok))
+            .try_for_each_concurrent(CONCURRENCY, |day| async move {
+                let rollup =
+                    daily(ports, entitlements(&day.org_id), &day.org_id, &day.service, day.date).await?;
+                ports.usage.put_daily(&rollup).await
+            })
+            .await?;
+        report.days += dirty.len();
+        let months: BTreeSet<(OrgId, String, NaiveDate)> = dirty
+            .iter()
+            .map(|d| (d.org_id.clone(), d.service.clone(), d.date.with_day(1).unwrap_or(d.date)))
+            .collect();
+        let months = expand_gateway_periods(ports, months).await?;
+        // A gateway month reads the daily rollups of its period, so months of one org
+        // and service go in order; different ones side by side.
+        let mut by_series: BTreeMap<(OrgId, String), Vec<NaiveDate>> = BTreeMap::new();
+        for (org, service, first) in months {
+            by_series.entry((org, service)).or_default().push(first);
         }
-        for day in &dirty {
-            ports.usage.clear_dirty(day).await?;
-        }
+        report.months += by_series.values().map(Vec::len).sum::<usize>();
+        stream::iter(by_series.into_iter().map(Ok))
+            .try_for_each_concurrent(CONCURRENCY, |((org, service), firsts)| {
+                let entitlements = entitlements(&org);
+                async move {
+                    for first in firsts {
+                        ports
+                            .usage
+                            .put_monthly(&monthly(ports, entitlements, &org, &service, first).await?)
+                            .await?;
+                    }
+                    Ok::<(), crate::error::AppError>(())
+                }
+            })
+            .await?;
+        stream::iter(dirty.iter().map(Ok))
+            .try_for_each_concurrent(CONCURRENCY, |day| ports.usage.clear_dirty(day))
+            .await?;
     }
     Ok(report)
 }
@@ -191,9 +221,15 @@ async fn monthly(
         rollup.overage_gb = overage_gb(rollup.used_gb, rollup.committed_gb);
         return Ok(rollup);
     }
+    use futures::stream::{self, StreamExt};
+    let days: Vec<(NaiveDate, Result<Vec<crate::domain::UserDay>>)> = stream::iter(days_of_month(first))
+        .map(|date| async move { (date, ports.usage.user_days(org, service, date).await) })
+        .buffered(8)
+        .collect()
+        .await;
     let mut active: HashSet<String> = HashSet::new();
-    for date in days_of_month(first) {
-        let users = ports.usage.user_days(org, service, date).await?;
+    for (date, users) in days {
+        let users = users?;
         if users.is_empty() {
             continue;
         }
