@@ -12,7 +12,7 @@ impl Rng {
         Self(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -22,7 +22,7 @@ impl Rng {
 
     /// True with probability `percent`/100.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 }
 
@@ -58,7 +58,7 @@ pub fn records(plan: &Plan<'_>) -> Vec<Value> {
             }
             if plan.gateway {
                 let base = if weekend { 300 } else { 2_000 };
-                let mb = base + rng.next() % 1_500;
+                let mb = base + rng.next_u64() % 1_500;
                 out.push(
                     json!({"org_id": org, "service": "gateway", "date": day.to_string(), "bandwidth_mb": mb}),
                 );
