@@ -226,7 +226,8 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     let (partner_token, partner) = gw.partner("usage-bench@example.com", "Usage Bench Partner").await;
     let mut orgs = Vec::new();
     for n in 0..customers {
-        let (_, customer) = gw.connected_customer(&partner_token, &partner, &format!("bench-customer-{n}@example.com")).await;
+        let (_, customer) =
+            gw.connected_customer(&partner_token, &partner, &format!("bench-customer-{n}@example.com")).await;
         orgs.push(customer);
     }
     let first_day = chrono::Utc::now().date_naive() - chrono::Duration::days(i64::from(days));
@@ -288,7 +289,10 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
             .query()
             .table_name(gw.table())
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(partner_hub::store::keys::usage_pk(&sample_org, "daas", &day)))
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(partner_hub::store::keys::usage_pk(&sample_org, "daas", &day)),
+            )
             .send()
             .await
             .expect("query");
@@ -311,8 +315,13 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     };
     let partner_id = partner_hub::domain::OrgId::parse(&partner).expect("partner");
     let started = Instant::now();
-    let (exported, peak) =
-        peak_heap(partner_hub::usecases::usage_export::export(&app.export_ports(), &caller, &partner_id, &range)).await;
+    let (exported, peak) = peak_heap(partner_hub::usecases::usage_export::export(
+        &app.export_ports(),
+        &caller,
+        &partner_id,
+        &range,
+    ))
+    .await;
     let export = started.elapsed();
     let exported = exported.expect("export");
     // The same export over one month: if memory grew with rows, this peak would be far lower.
@@ -320,8 +329,13 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     let one_month =
         partner_hub::usecases::usage_report::MonthRange::parse(Some(&this_month), Some(&this_month), today)
             .expect("range");
-    let (small, small_peak) =
-        peak_heap(partner_hub::usecases::usage_export::export(&app.export_ports(), &caller, &partner_id, &one_month)).await;
+    let (small, small_peak) = peak_heap(partner_hub::usecases::usage_export::export(
+        &app.export_ports(),
+        &caller,
+        &partner_id,
+        &one_month,
+    ))
+    .await;
     let small = small.expect("export");
 
     // The bare cost of the export's reads: the two range queries per customer and service.
@@ -336,7 +350,10 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
                         .query()
                         .table_name(gw.table())
                         .key_condition_expression("PK = :pk AND SK BETWEEN :a AND :b")
-                        .expression_attribute_values(":pk", AttributeValue::S(partner_hub::store::keys::rollup_pk(&org, service)))
+                        .expression_attribute_values(
+                            ":pk",
+                            AttributeValue::S(partner_hub::store::keys::rollup_pk(&org, service)),
+                        )
                         .expression_attribute_values(":a", AttributeValue::S(from.into()))
                         .expression_attribute_values(":b", AttributeValue::S(to.into()))
                         .set_exclusive_start_key(start)
