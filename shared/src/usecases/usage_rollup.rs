@@ -244,3 +244,60 @@ async fn monthly(
     rollup.overage = overage(rollup.assigned, rollup.purchased);
     Ok(rollup)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn gateway(term: Term, start: (i32, u32, u32), months: u32) -> Entitlement {
+        let starts_at = Utc.with_ymd_and_hms(start.0, start.1, start.2, 0, 0, 0).unwrap();
+        Entitlement {
+            entitlement_id: uuid::Uuid::nil(),
+            org_id: OrgId::from_number(1),
+            service: GATEWAY.into(),
+            kind: Kind::Paid,
+            pending_approval: false,
+            license_count: Some(1),
+            term: Some(term),
+            starts_at,
+            expires_at: starts_at.checked_add_months(Months::new(months)),
+            committed_gb: Some(100),
+            added_by: "s".into(),
+            added_at: starts_at,
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn billing_periods_follow_the_term() {
+        let annual = gateway(Term::Annual, (2025, 3, 15), 24);
+        assert_eq!(billing_period_start(Some(&annual), day(2025, 3, 1)), day(2025, 3, 1));
+        assert_eq!(billing_period_start(Some(&annual), day(2026, 2, 1)), day(2025, 3, 1));
+        assert_eq!(
+            billing_period_start(Some(&annual), day(2026, 3, 1)),
+            day(2026, 3, 1),
+            "a new year of the term"
+        );
+        let monthly = gateway(Term::Monthly, (2025, 3, 15), 12);
+        assert_eq!(billing_period_start(Some(&monthly), day(2025, 7, 1)), day(2025, 7, 1));
+        let termed = gateway(Term::Termed, (2025, 3, 15), 18);
+        assert_eq!(billing_period_start(Some(&termed), day(2026, 6, 1)), day(2025, 3, 1));
+        assert_eq!(billing_period_start(None, day(2026, 6, 1)), day(2026, 6, 1));
+    }
+
+    #[test]
+    fn purchased_is_the_paid_entitlement_in_force_that_day() {
+        let paid = gateway(Term::Annual, (2025, 3, 15), 12);
+        let all = [paid];
+        assert_eq!(purchased_on(&all, GATEWAY, day(2025, 3, 14)), 0);
+        assert_eq!(purchased_on(&all, GATEWAY, day(2025, 3, 15)), 1);
+        assert_eq!(purchased_on(&all, GATEWAY, day(2026, 3, 14)), 1);
+        assert_eq!(purchased_on(&all, GATEWAY, day(2026, 3, 15)), 0, "ended");
+        assert_eq!(purchased_on(&all, "daas", day(2025, 6, 1)), 0);
+    }
+}
