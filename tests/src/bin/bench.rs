@@ -407,7 +407,7 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "\nPeak heap of the export (counting allocator, above what was live before it): {:.1} MiB for {} rows; {:.1} MiB for the same export over one month ({} rows). The CSV leaves in 5 MiB parts: the peak is the part being uploaded, the next one filling and the SDK's copy of a part for its checksum, a bound set by the part size; a one-month export (one part) stays below it, and more rows only mean more parts.",
+        "\nPeak heap of the export (counting allocator, above what was live before it): {:.1} MiB for {} rows; {:.1} MiB for the same export over one month ({} rows). The CSV leaves in 5 MiB parts: the peak is a few parts' worth (the part in flight while the next one fills), a bound set by the part size; a one-month export (one part) stays below it, and more rows only mean more parts.",
         peak as f64 / 1048576.0,
         exported.rows,
         small_peak as f64 / 1048576.0,
