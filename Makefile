@@ -45,5 +45,5 @@ deploy: build
 	sam build && sam deploy --guided
 
 $(addprefix invoke-,$(FUNCTIONS)): invoke-%:
-	@DYNAMODB_PORT=8000 MOTO_PORT=5000; . scripts/aws-env.sh; TABLE_NAME=partner-hub \
-	  cargo build -q -p $* && cargo run -q -p local-gateway --bin invoke -- $* events/$*.json
+	@export DYNAMODB_PORT=8000 MOTO_PORT=5000 TABLE_NAME=partner-hub EVENT_BUS_NAME=partner-hub S3_FORCE_PATH_STYLE=true; \
+	  . scripts/aws-env.sh; cargo build -q -p $* && cargo run -q -p local-gateway --bin invoke -- $* events/$*.json

@@ -32,6 +32,21 @@ pub fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
 }
 
+/// A queue that receives what matches `pattern` on `bus`, set up the way the local
+/// stack sets up the template's rules; answers the queue's URL.
+pub async fn bus_tap(sdk: &SdkConfig, bus: &str, pattern: Value) -> String {
+    let rule = local_gateway::template::RuleDef { name: unique("tap"), function: "tap".into(), pattern };
+    let created = local_gateway::bus::create_rules(
+        &aws_sdk_eventbridge::Client::new(sdk),
+        &aws_sdk_sqs::Client::new(sdk),
+        bus,
+        &[rule],
+    )
+    .await
+    .expect("tap rule");
+    created.into_iter().next().map(|(_, queue)| queue).expect("queue")
+}
+
 pub fn template() -> Template {
     Template::load_default().expect("template.yaml parses")
 }

@@ -1,7 +1,6 @@
 //! Orders and license allocation under the program's rules.
 
-use aws_sdk_eventbridge::types::Target;
-use partner_hub_tests::{unique, Gateway};
+use partner_hub_tests::Gateway;
 use serde_json::{json, Value};
 
 fn unique_email(name: &str) -> String {
@@ -158,35 +157,12 @@ async fn fifty_racing_allocations_never_exceed_the_order() {
 async fn allocations_go_on_the_bus_and_strangers_change_nothing() {
     let gw = Gateway::start().await;
     let sqs = aws_sdk_sqs::Client::new(&gw.sdk);
-    let events = aws_sdk_eventbridge::Client::new(&gw.sdk);
-    let queue = sqs.create_queue().queue_name(unique("licenses")).send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    let bus = &gw.config.event_bus_name;
-    events
-        .put_rule()
-        .name("licenses")
-        .event_bus_name(bus)
-        .event_pattern(json!({"source": ["partnerhub"], "detail-type": ["LicenseAllocated"]}).to_string())
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("licenses")
-        .event_bus_name(bus)
-        .targets(Target::builder().id("q").arn(arn).build().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let queue = partner_hub_tests::bus_tap(
+        &gw.sdk,
+        &gw.config.event_bus_name,
+        json!({"source": ["partnerhub"], "detail-type": ["LicenseAllocated"]}),
+    )
+    .await;
 
     let (token, partner) = gw.partner(&unique_email("p"), "Partner").await;
     order(&gw, &token, &partner, json!({"order_id": "A", "service": "daas", "quantity": 5, "tenancy": "multi", "placed_at": "2026-03-01"})).await;

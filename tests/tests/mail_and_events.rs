@@ -1,6 +1,5 @@
 //! The SES v2 and EventBridge adapters against moto, and `/local/emails`.
 
-use aws_sdk_eventbridge::types::Target;
 use partner_hub::domain::Email;
 use partner_hub::events::{EventBridgePublisher, EventEnvelope};
 use partner_hub::mail::OutgoingEmail;
@@ -39,33 +38,7 @@ async fn published_events_reach_a_rule_target_with_id_and_time() {
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     local_gateway::setup::create_bus(&events, &bus).await.unwrap();
-    let queue = sqs.create_queue().queue_name(unique("q")).send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    events
-        .put_rule()
-        .name("all-partnerhub")
-        .event_bus_name(&bus)
-        .event_pattern(json!({"source": ["partnerhub"]}).to_string())
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("all-partnerhub")
-        .event_bus_name(&bus)
-        .targets(Target::builder().id("q").arn(arn).build().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let queue = partner_hub_tests::bus_tap(&sdk, &bus, json!({"source": ["partnerhub"]})).await;
 
     let publisher = EventBridgePublisher::new(events.clone(), &bus);
     let envelope = EventEnvelope {

@@ -11,6 +11,24 @@ use crate::domain::{
 };
 use crate::events::EventEnvelope;
 
+/// A domain value as an item: its keys and entity type beside its own fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored<T> {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub value: T,
+}
+
+impl<T> Stored<T> {
+    pub fn new(pk: String, sk: String, entity: &str, value: T) -> Self {
+        Self { pk, sk, entity: entity.to_string(), value }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgItem {
     #[serde(rename = "PK")]
@@ -236,28 +254,13 @@ impl PendingAdminItem {
     pub const ENTITY: &'static str = "PendingAdministrator";
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NotificationItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    pub entity: String,
-    #[serde(flatten)]
-    pub notification: Notification,
-}
+pub const NOTIFICATION_ENTITY: &str = "Notification";
 
-impl NotificationItem {
-    pub const ENTITY: &'static str = "Notification";
-}
-
-impl From<&Notification> for NotificationItem {
-    fn from(n: &Notification) -> Self {
-        Self {
-            pk: keys::org_pk(&n.org_id),
-            sk: keys::notification_sk(&n.created_at, &n.notification_id),
-            entity: Self::ENTITY.to_string(),
-            notification: n.clone(),
-        }
-    }
+pub fn notification_item(n: &Notification) -> Stored<Notification> {
+    Stored::new(
+        keys::org_pk(&n.org_id),
+        keys::notification_sk(&n.created_at, &n.notification_id),
+        NOTIFICATION_ENTITY,
+        n.clone(),
+    )
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::dynamo::{key, to_item, DynamoStore};
 use super::errors::StoreError;
-use super::items::NotificationItem;
+use super::items::{notification_item, Stored, NOTIFICATION_ENTITY};
 use super::keys;
 use crate::domain::{Email, Notification, OrgId};
 use crate::error::Result;
@@ -19,7 +19,7 @@ const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(14);
 #[async_trait]
 impl NotificationStore for DynamoStore {
     async fn record(&self, notification: &Notification) -> Result<bool> {
-        self.put_if_absent(to_item(&NotificationItem::from(notification))?).await
+        self.put_if_absent(to_item(&notification_item(notification))?).await
     }
 
     async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<bool> {
@@ -46,16 +46,16 @@ impl NotificationStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<(Vec<Notification>, Option<Cursor>)> {
         let (items, next) = self
-            .query_page::<NotificationItem>(
+            .query_page::<Stored<Notification>>(
                 None,
                 &keys::org_pk(org),
                 keys::NOTIFICATION_SK_PREFIX,
                 page,
                 false,
-                NotificationItem::ENTITY,
+                NOTIFICATION_ENTITY,
             )
             .await?;
-        Ok((items.into_iter().map(|i| i.notification).collect(), next))
+        Ok((items.into_iter().map(|i| i.value).collect(), next))
     }
 
     async fn dismiss(&self, partner: &OrgId, notification_id: &uuid::Uuid, now: DateTime<Utc>) -> Result<()> {

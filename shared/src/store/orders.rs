@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
-use serde::{Deserialize, Serialize};
 
 use super::dynamo::{key, to_item, DynamoStore};
+use super::items::Stored;
 use super::keys;
 use super::transact::Transacted;
 use crate::domain::{Allocation, Order, OrgId};
@@ -11,40 +11,18 @@ use crate::events::EventEnvelope;
 use crate::http::pagination::{Cursor, PageRequest};
 use crate::ports::{Allocate, OrderStore, RecordOrder};
 
-#[derive(Debug, Serialize, Deserialize)]
-struct OrderItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    order: Order,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct AllocationItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    allocation: Allocation,
-}
-
 const ORDER: &str = "Order";
 const ALLOCATION: &str = "LicenseAllocation";
 
 #[async_trait]
 impl OrderStore for DynamoStore {
     async fn record_order(&self, order: &Order) -> Result<RecordOrder> {
-        let item = OrderItem {
-            pk: keys::org_pk(&order.partner_id),
-            sk: keys::order_sk(&order.order_id),
-            entity: ORDER.into(),
-            order: order.clone(),
-        };
+        let item = Stored::new(
+            keys::org_pk(&order.partner_id),
+            keys::order_sk(&order.order_id),
+            ORDER,
+            order.clone(),
+        );
         if self.put_if_absent(to_item(&item)?).await? {
             return Ok(RecordOrder::Recorded);
         }
@@ -55,16 +33,23 @@ impl OrderStore for DynamoStore {
     }
 
     async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>> {
-        let item: Option<OrderItem> =
+        let item: Option<Stored<Order>> =
             self.get(keys::org_pk(partner), &keys::order_sk(order_id), ORDER).await?;
-        Ok(item.map(|i| i.order))
+        Ok(item.map(|i| i.value))
     }
 
     async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<(Vec<Order>, Option<Cursor>)> {
         let (items, next) = self
-            .query_page::<OrderItem>(None, &keys::org_pk(partner), keys::ORDER_SK_PREFIX, page, true, ORDER)
+            .query_page::<Stored<Order>>(
+                None,
+                &keys::org_pk(partner),
+                keys::ORDER_SK_PREFIX,
+                page,
+                true,
+                ORDER,
+            )
             .await?;
-        Ok((items.into_iter().map(|i| i.order).collect(), next))
+        Ok((items.into_iter().map(|i| i.value).collect(), next))
     }
 
     async fn allocate(
@@ -80,12 +65,12 @@ impl OrderStore for DynamoStore {
             .update_expression("SET remaining = remaining - :q, allocated = allocated + :q")
             .condition_expression("remaining >= :q")
             .expression_attribute_values(":q", AttributeValue::N(allocation.quantity.to_string()));
-        let item = AllocationItem {
-            pk: keys::org_pk(partner),
-            sk: keys::allocation_sk(&allocation.order_id, &allocation.allocation_id),
-            entity: ALLOCATION.into(),
-            allocation: allocation.clone(),
-        };
+        let item = Stored::new(
+            keys::org_pk(partner),
+            keys::allocation_sk(&allocation.order_id, &allocation.allocation_id),
+            ALLOCATION,
+            allocation.clone(),
+        );
         let mut writes = vec![self.update(take)?, self.put_new(to_item(&item)?)?];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         Ok(match self.transact(writes).await? {
@@ -95,8 +80,8 @@ impl OrderStore for DynamoStore {
     }
 
     async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>> {
-        let items: Vec<AllocationItem> =
+        let items: Vec<Stored<Allocation>> =
             self.query_all(None, &keys::org_pk(partner), keys::ALLOCATION_SK_PREFIX, ALLOCATION).await?;
-        Ok(items.into_iter().map(|i| i.allocation).collect())
+        Ok(items.into_iter().map(|i| i.value).collect())
     }
 }

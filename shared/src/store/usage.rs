@@ -7,33 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::dynamo::{key, to_item, DynamoStore, Item};
 use super::errors::StoreError;
+use super::items::Stored;
 use super::keys;
 use crate::domain::{BandwidthDay, DailyRollup, MonthlyRollup, OrgId, UsageRecord, UserDay, CATALOG};
 use crate::error::Result;
 use crate::http::pagination::PageRequest;
 use crate::ports::{DirtyDay, UsageStore};
-
-#[derive(Debug, Serialize, Deserialize)]
-struct UserDayItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    day: UserDay,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct BandwidthItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    day: BandwidthDay,
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct DirtyItem {
@@ -48,28 +27,6 @@ struct DirtyItem {
     touched: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct DailyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    rollup: DailyRollup,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct MonthlyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(flatten)]
-    rollup: MonthlyRollup,
-}
-
 const USER_DAY: &str = "UserDay";
 const BANDWIDTH: &str = "BandwidthDay";
 const DIRTY: &str = "DirtyUsageDay";
@@ -81,23 +38,13 @@ fn record_item(record: &UsageRecord) -> Result<(String, String, Item)> {
         UsageRecord::Users(day) => {
             let pk = keys::usage_pk(&day.org_id, &day.service, &day.date);
             let sk = keys::user_sk(&day.user_hash);
-            let item = to_item(&UserDayItem {
-                pk: pk.clone(),
-                sk: sk.clone(),
-                entity: USER_DAY.into(),
-                day: day.clone(),
-            })?;
+            let item = to_item(&Stored::new(pk.clone(), sk.clone(), USER_DAY, day.clone()))?;
             (pk, sk, item)
         }
         UsageRecord::Bandwidth(day) => {
             let pk = keys::usage_pk(&day.org_id, crate::domain::GATEWAY, &day.date);
             let sk = keys::BANDWIDTH_SK.to_string();
-            let item = to_item(&BandwidthItem {
-                pk: pk.clone(),
-                sk: sk.clone(),
-                entity: BANDWIDTH.into(),
-                day: day.clone(),
-            })?;
+            let item = to_item(&Stored::new(pk.clone(), sk.clone(), BANDWIDTH, day.clone()))?;
             (pk, sk, item)
         }
     };
@@ -157,37 +104,27 @@ impl UsageStore for DynamoStore {
     }
 
     async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
-        let items: Vec<UserDayItem> = self
+        let items: Vec<Stored<UserDay>> = self
             .query_all(None, &keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX, USER_DAY)
             .await?;
-        Ok(items.into_iter().map(|i| i.day).collect())
+        Ok(items.into_iter().map(|i| i.value).collect())
     }
 
     async fn bandwidth(&self, org: &OrgId, date: NaiveDate) -> Result<Option<f64>> {
-        let item: Option<BandwidthItem> = self
+        let item: Option<Stored<BandwidthDay>> = self
             .get(keys::usage_pk(org, crate::domain::GATEWAY, &date), keys::BANDWIDTH_SK, BANDWIDTH)
             .await?;
-        Ok(item.map(|i| i.day.bandwidth_mb))
+        Ok(item.map(|i| i.value.bandwidth_mb))
     }
 
     async fn put_daily(&self, rollup: &DailyRollup) -> Result<()> {
-        let item = DailyItem {
-            pk: keys::rollup_pk(&rollup.org_id, &rollup.service),
-            sk: keys::day_sk(&rollup.date),
-            entity: DAILY.into(),
-            rollup: rollup.clone(),
-        };
-        self.put(to_item(&item)?).await
+        let pk = keys::rollup_pk(&rollup.org_id, &rollup.service);
+        self.put(to_item(&Stored::new(pk, keys::day_sk(&rollup.date), DAILY, rollup))?).await
     }
 
     async fn put_monthly(&self, rollup: &MonthlyRollup) -> Result<()> {
-        let item = MonthlyItem {
-            pk: keys::rollup_pk(&rollup.org_id, &rollup.service),
-            sk: keys::month_sk(&rollup.month),
-            entity: MONTHLY.into(),
-            rollup: rollup.clone(),
-        };
-        self.put(to_item(&item)?).await
+        let pk = keys::rollup_pk(&rollup.org_id, &rollup.service);
+        self.put(to_item(&Stored::new(pk, keys::month_sk(&rollup.month), MONTHLY, rollup))?).await
     }
 
     async fn daily_rollups(
@@ -197,10 +134,10 @@ impl UsageStore for DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyRollup>> {
-        let items: Vec<DailyItem> = self
+        let items: Vec<Stored<DailyRollup>> = self
             .query_range(&keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to), DAILY)
             .await?;
-        Ok(items.into_iter().map(|i| i.rollup).collect())
+        Ok(items.into_iter().map(|i| i.value).collect())
     }
 
     async fn monthly_rollups(
@@ -210,10 +147,10 @@ impl UsageStore for DynamoStore {
         from: &str,
         to: &str,
     ) -> Result<Vec<MonthlyRollup>> {
-        let items: Vec<MonthlyItem> = self
+        let items: Vec<Stored<MonthlyRollup>> = self
             .query_range(&keys::rollup_pk(org, service), &keys::month_sk(from), &keys::month_sk(to), MONTHLY)
             .await?;
-        Ok(items.into_iter().map(|i| i.rollup).collect())
+        Ok(items.into_iter().map(|i| i.value).collect())
     }
 
     async fn services_with_usage(&self, org: &OrgId) -> Result<Vec<String>> {
