@@ -90,6 +90,28 @@ pub struct MonthlyRollup {
     pub overage_gb: f64,
 }
 
+impl MonthlyRollup {
+    /// A month with no use: the start of a rollup, and what a trend shows for a month
+    /// without records.
+    pub fn empty(org_id: OrgId, service: &str, month: String) -> Self {
+        Self {
+            org_id,
+            service: service.to_string(),
+            month,
+            purchased: 0,
+            assigned: 0,
+            monthly_active_users: 0,
+            peak_daily_active_users: 0,
+            overage: 0,
+            term: None,
+            used_gb: 0.0,
+            cumulative_gb: 0.0,
+            committed_gb: 0.0,
+            overage_gb: 0.0,
+        }
+    }
+}
+
 pub fn overage(assigned: u32, purchased: u32) -> u32 {
     assigned.saturating_sub(purchased)
 }

@@ -119,21 +119,7 @@ fn months_filled(
         .into_iter()
         .map(|first| {
             let month = month_of(first);
-            by_month.remove(&month).unwrap_or(MonthlyRollup {
-                org_id: org.clone(),
-                service: service.to_string(),
-                month,
-                purchased: 0,
-                assigned: 0,
-                monthly_active_users: 0,
-                peak_daily_active_users: 0,
-                overage: 0,
-                term: None,
-                used_gb: 0.0,
-                cumulative_gb: 0.0,
-                committed_gb: 0.0,
-                overage_gb: 0.0,
-            })
+            by_month.remove(&month).unwrap_or_else(|| MonthlyRollup::empty(org.clone(), service, month))
         })
         .collect()
 }

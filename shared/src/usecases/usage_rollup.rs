@@ -192,21 +192,7 @@ async fn monthly(
     service: &str,
     first: NaiveDate,
 ) -> Result<MonthlyRollup> {
-    let mut rollup = MonthlyRollup {
-        org_id: org.clone(),
-        service: service.to_string(),
-        month: month_of(first),
-        purchased: 0,
-        assigned: 0,
-        monthly_active_users: 0,
-        peak_daily_active_users: 0,
-        overage: 0,
-        term: None,
-        used_gb: 0.0,
-        cumulative_gb: 0.0,
-        committed_gb: 0.0,
-        overage_gb: 0.0,
-    };
+    let mut rollup = MonthlyRollup::empty(org.clone(), service, month_of(first));
     let last = days_of_month(first).last().unwrap_or(first);
     if service == GATEWAY {
         let entitlement =
