@@ -50,6 +50,18 @@ impl DynamoStore {
         output.item.map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))).transpose()
     }
 
+    /// Writes the item, replacing any with its key.
+    pub(super) async fn put(&self, item: Item) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
     /// Writes the item unless one with its key exists; `false` when one did.
     pub(super) async fn put_if_absent(&self, item: Item) -> Result<bool> {
         let result = self

@@ -63,14 +63,7 @@ impl NotificationStore for DynamoStore {
         item.insert(keys::ENTITY.into(), AttributeValue::S("Dismissal".into()));
         item.insert("notification_id".into(), AttributeValue::S(notification_id.to_string()));
         item.insert("dismissed_at".into(), AttributeValue::S(keys::timestamp(&now)));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn dismissed_by(&self, partner: &OrgId) -> Result<HashSet<uuid::Uuid>> {

@@ -173,16 +173,3 @@ impl UsageStore for DynamoStore {
         Ok(found)
     }
 }
-
-impl DynamoStore {
-    async fn put(&self, item: Item) -> Result<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
-    }
-}
