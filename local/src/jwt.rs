@@ -1,5 +1,8 @@
 //! The local stand-in for the Cognito JWT authorizer: HS256 tokens signed with
-//! `LOCAL_JWT_SECRET`, claims `sub`, `email`, `exp` and an optional `scope`.
+//! `LOCAL_JWT_SECRET`. A person's token carries `sub`, `email`, `email_verified`,
+//! `iat`, `exp` (and `scope` only when asked for); a machine's carries what a Cognito
+//! client-credentials access token does: `sub` = `client_id`, `scope`,
+//! `token_use: "access"`, `iat`, `exp`, and no email.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -19,6 +22,57 @@ fn mac(secret: &str) -> Hmac<Sha256> {
 pub fn sub_for(email: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("partner-hub-local:{email}").as_bytes())
         .to_string()
+}
+
+/// The local app client a machine token comes from, one per feed as in
+/// `template.yaml`: the telemetry feed, the order feed, the sales desk. A scope list of
+/// anything else (or of more than one scope) is `local-client`. The deployed form of a
+/// scope (`partnerhub/usage:write`) names the same client.
+pub fn client_id_for(scope: &str) -> &'static str {
+    let mut scopes = scope.split_whitespace();
+    let (Some(only), None) = (scopes.next(), scopes.next()) else {
+        return "local-client";
+    };
+    match only.strip_prefix("partnerhub/").unwrap_or(only) {
+        "usage:write" => "telemetry-feed",
+        "orders:write" => "orders-feed",
+        "trials:approve" => "sales-desk",
+        _ => "local-client",
+    }
+}
+
+/// A person's claims: `email` (already normalised by the caller), whether it is
+/// verified, and a `scope` only if one is given.
+pub fn person_claims(
+    email: &str,
+    email_verified: bool,
+    scope: Option<&str>,
+    now: i64,
+    lifetime_secs: i64,
+) -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("sub".into(), sub_for(email).into());
+    claims.insert("email".into(), email.into());
+    claims.insert("email_verified".into(), email_verified.into());
+    claims.insert("iat".into(), now.into());
+    claims.insert("exp".into(), (now + lifetime_secs).into());
+    if let Some(scope) = scope {
+        claims.insert("scope".into(), scope.into());
+    }
+    claims
+}
+
+/// A machine's claims, shaped like a Cognito client-credentials access token.
+pub fn machine_claims(scope: &str, now: i64, lifetime_secs: i64) -> Map<String, Value> {
+    let client_id = client_id_for(scope);
+    let mut claims = Map::new();
+    claims.insert("sub".into(), client_id.into());
+    claims.insert("client_id".into(), client_id.into());
+    claims.insert("scope".into(), scope.into());
+    claims.insert("token_use".into(), "access".into());
+    claims.insert("iat".into(), now.into());
+    claims.insert("exp".into(), (now + lifetime_secs).into());
+    claims
 }
 
 pub fn mint(secret: &str, claims: &Map<String, Value>) -> String {
@@ -86,5 +140,50 @@ mod tests {
         let payload = token.split('.').nth(1).unwrap();
         assert!(verify("k", &format!("{none}.{payload}."), 1_000).is_err());
         assert!(verify("k", "garbage", 1_000).is_err());
+    }
+
+    #[test]
+    fn each_feed_scope_has_its_own_client_and_anything_else_is_the_local_client() {
+        for (scope, client) in [
+            ("usage:write", "telemetry-feed"),
+            ("orders:write", "orders-feed"),
+            ("trials:approve", "sales-desk"),
+            ("partnerhub/orders:write", "orders-feed"),
+            (" orders:write ", "orders-feed"),
+            ("orders:write usage:write", "local-client"),
+            ("admin", "local-client"),
+            ("", "local-client"),
+        ] {
+            assert_eq!(client_id_for(scope), client, "{scope:?}");
+        }
+    }
+
+    #[test]
+    fn a_person_has_a_stable_sub_a_boolean_email_verified_and_a_scope_only_if_asked() {
+        let claims = person_claims("ada@example.com", false, None, 1_000, 60);
+        assert_eq!(claims["sub"], sub_for("ada@example.com"));
+        assert_eq!(claims["sub"], person_claims("ada@example.com", true, None, 5, 5)["sub"]);
+        assert_ne!(claims["sub"], sub_for("bob@example.com"));
+        assert_eq!(claims["email"], "ada@example.com");
+        assert_eq!(claims["email_verified"], Value::Bool(false));
+        assert_eq!((claims["iat"].as_i64(), claims["exp"].as_i64()), (Some(1_000), Some(1_060)));
+        assert!(!claims.contains_key("scope") && !claims.contains_key("token_use"));
+
+        let scoped = person_claims("ada@example.com", true, Some("orders:write"), 1_000, 60);
+        assert_eq!(scoped["email_verified"], Value::Bool(true));
+        assert_eq!(scoped["scope"], "orders:write");
+    }
+
+    #[test]
+    fn a_machine_is_its_client_with_a_scope_and_no_email() {
+        let claims = machine_claims("usage:write", 1_000, 60);
+        assert_eq!(claims["sub"], "telemetry-feed");
+        assert_eq!(claims["client_id"], "telemetry-feed");
+        assert_eq!(claims["scope"], "usage:write");
+        assert_eq!(claims["token_use"], "access");
+        assert_eq!(claims["exp"].as_i64(), Some(1_060));
+        assert!(!claims.contains_key("email") && !claims.contains_key("email_verified"));
+        let token = mint("k", &claims);
+        assert_eq!(verify("k", &token, 1_000).unwrap(), claims);
     }
 }

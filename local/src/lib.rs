@@ -65,6 +65,7 @@ pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
         ("customer-dashboard".to_string(), http_function!(app, customer_dashboard::handle)),
         ("notifications".to_string(), http_function!(app, notifications::handle)),
         ("admins".to_string(), http_function!(app, admins::handle)),
+        ("audit".to_string(), http_function!(app, audit::handle)),
         ("add-service".to_string(), http_function!(app, add_service::handle)),
         ("allocate-license".to_string(), http_function!(app, allocate_license::handle)),
         ("usage-ingest".to_string(), http_function!(app, usage_ingest::handle)),

@@ -97,6 +97,7 @@ impl App {
         crate::usecases::connections::ConnectionPorts {
             orgs: &self.store,
             connections: &self.store,
+            limiter: &self.store,
             outbox: &self.store,
             publisher: &self.events,
             clock: self.clock.as_ref(),
@@ -142,11 +143,20 @@ impl App {
     pub fn admin_ports(&self) -> crate::usecases::admins::AdminPorts<'_> {
         crate::usecases::admins::AdminPorts {
             orgs: &self.store,
+            connections: &self.store,
             invitations: &self.store,
             outbox: &self.store,
             publisher: &self.events,
             clock: self.clock.as_ref(),
             ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn audit_ports(&self) -> crate::usecases::audit::AuditPorts<'_> {
+        crate::usecases::audit::AuditPorts {
+            orgs: &self.store,
+            audit: &self.store,
+            clock: self.clock.as_ref(),
         }
     }
 

@@ -15,6 +15,10 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("the token's email address is not verified: verify it, then sign in again")]
+    EmailNotVerified,
+    #[error("the organization must keep at least one full administrator without an expiry")]
+    LastFullAdmin,
     #[error("this organization is not partner-badged: join a partner program (CSA or CSP) first")]
     NotAPartner,
     #[error("{0}")]
@@ -74,12 +78,13 @@ impl AppError {
         match self {
             Self::InvalidRequest(_) => 400,
             Self::Unauthenticated(_) => 401,
-            Self::Forbidden(_) | Self::NotAPartner => 403,
+            Self::Forbidden(_) | Self::NotAPartner | Self::EmailNotVerified => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_)
             | Self::EmailInUse
             | Self::PartnerCustomerLimit { .. }
             | Self::AlreadyEntitled
+            | Self::LastFullAdmin
             | Self::InsufficientLicenses { .. } => 409,
             Self::Gone(_) => 410,
             Self::PayloadTooLarge => 413,
@@ -100,6 +105,8 @@ impl AppError {
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotAPartner => "not_a_partner",
+            Self::EmailNotVerified => "email_not_verified",
+            Self::LastFullAdmin => "last_full_admin",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::EmailInUse => "email_in_use",
@@ -152,6 +159,8 @@ mod tests {
         let cases = [
             (AppError::invalid("x"), 400, "invalid_request"),
             (AppError::NotAPartner, 403, "not_a_partner"),
+            (AppError::EmailNotVerified, 403, "email_not_verified"),
+            (AppError::LastFullAdmin, 409, "last_full_admin"),
             (AppError::EmailInUse, 409, "email_in_use"),
             (AppError::PartnerCustomerLimit { limit: 100 }, 409, "partner_customer_limit"),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),

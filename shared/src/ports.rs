@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AdminInvitation, Administrator, Allocation, Connection, DailyRollup, Email, Entitlement, InviteCode,
-    MonthlyRollup, Notification, Order, Org, OrgId, Program, UsageRecord, UserDay,
+    AdminInvitation, Administrator, Allocation, AuditAction, AuditEntry, Connection, DailyRollup, Email,
+    Entitlement, InviteCode, MonthlyRollup, Notification, Order, Org, OrgId, Program, UsageRecord, UserDay,
 };
 use crate::error::Result;
 use crate::events::EventEnvelope;
@@ -41,20 +41,63 @@ pub enum JoinProgram {
     AlreadyMember(Org),
 }
 
+/// How a change to an administrator ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeAdmin {
+    Changed,
+    /// The record changed (or went) since it was read: read it again.
+    Stale,
+    /// It would leave the org without a full administrator without an expiry.
+    LastFullAdmin,
+}
+
+/// Builds the audit entry for taking up a pending role in one org.
+pub type PendingAuditFn<'a> = &'a (dyn Fn(&OrgId) -> AuditEntry + Sync);
+
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// Writes the org and its first administrator together, only if the ORGID is free.
-    async fn create_org(&self, org: &Org, first_admin: &Administrator) -> Result<CreateOrg>;
+    async fn create_org(
+        &self,
+        org: &Org,
+        first_admin: &Administrator,
+        audit: &[AuditEntry],
+    ) -> Result<CreateOrg>;
     async fn get_org(&self, org_id: &OrgId) -> Result<Option<Org>>;
     async fn get_admin(&self, org_id: &OrgId, sub: &str) -> Result<Option<Administrator>>;
     /// Every org the person administers, with their standing in it.
     async fn orgs_of_admin(&self, sub: &str) -> Result<Vec<(Administrator, Org)>>;
     /// Adds the program atomically; `None` when the org does not exist.
-    async fn join_program(&self, org_id: &OrgId, program: Program) -> Result<Option<JoinProgram>>;
+    async fn join_program(
+        &self,
+        org_id: &OrgId,
+        program: Program,
+        audit: &AuditEntry,
+    ) -> Result<Option<JoinProgram>>;
     async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>>;
     /// Makes the person a full administrator of every org that recorded their email as
     /// a pending administrator (an account a partner created for them); answers how many.
-    async fn claim_pending_admin(&self, sub: &str, email: &Email, now: DateTime<Utc>) -> Result<usize>;
+    async fn claim_pending_admin(
+        &self,
+        sub: &str,
+        email: &Email,
+        now: DateTime<Utc>,
+        audit: PendingAuditFn<'_>,
+    ) -> Result<usize>;
+    /// Replaces the administrator `before` (as read) with `after`, or removes it
+    /// (`None`), keeping at least one full administrator without an expiry unless
+    /// `keep_last` is false (an expiry that already took effect).
+    async fn change_admin(
+        &self,
+        before: &Administrator,
+        after: Option<&Administrator>,
+        keep_last: bool,
+        event: Option<&EventEnvelope>,
+        audit: &AuditEntry,
+    ) -> Result<ChangeAdmin>;
+    /// Removes a pending administrator (the contact of an added customer) before they
+    /// took the role up; `false` when there was none.
+    async fn remove_pending_admin(&self, org_id: &OrgId, email: &Email, audit: &AuditEntry) -> Result<bool>;
     async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>>;
 }
 
@@ -75,6 +118,8 @@ pub enum AddCustomer {
     EmailInUse,
     LimitReached,
     OrgIdTaken,
+    /// Another use of the partner's email limit came first: take a new one.
+    RateRaced,
 }
 
 /// A customer account a partner creates, written in one transaction.
@@ -97,9 +142,21 @@ pub trait ConnectionStore: Send + Sync {
     async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>>;
     /// Connects within the partner's customer limit, with the event in the same
     /// transaction.
-    async fn connect(&self, connection: &Connection, event: &EventEnvelope) -> Result<Connect>;
-    /// `false` when there was no such connection.
-    async fn disconnect(&self, partner: &OrgId, customer: &OrgId, event: &EventEnvelope) -> Result<bool>;
+    async fn connect(
+        &self,
+        connection: &Connection,
+        event: &EventEnvelope,
+        audit: &[AuditEntry],
+    ) -> Result<Connect>;
+    /// Removes the connection and, in the same transaction, every administrator right
+    /// given through it; `false` when there was no such connection.
+    async fn disconnect(
+        &self,
+        partner: &OrgId,
+        customer: &OrgId,
+        event: &EventEnvelope,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
     async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>>;
     async fn customers_of(
         &self,
@@ -111,7 +168,14 @@ pub trait ConnectionStore: Send + Sync {
         customer: &OrgId,
         page: &PageRequest,
     ) -> Result<(Vec<Connection>, Option<Cursor>)>;
-    async fn add_customer(&self, customer: &NewCustomer, event: &[EventEnvelope]) -> Result<AddCustomer>;
+    /// The account, its connection and one use of the partner's email limit, together.
+    async fn add_customer(
+        &self,
+        customer: &NewCustomer,
+        event: &[EventEnvelope],
+        audit: &[AuditEntry],
+        email_use: &RateUse,
+    ) -> Result<AddCustomer>;
     /// The partner's counter of active customers.
     async fn customer_count(&self, partner: &OrgId) -> Result<u32>;
 }
@@ -144,8 +208,29 @@ pub trait NotificationStore: Send + Sync {
     async fn dismissed_by(&self, partner: &OrgId) -> Result<std::collections::HashSet<uuid::Uuid>>;
 }
 
+/// One use of a rolling-window limit, to be written with the change it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateUse {
+    pub org: OrgId,
+    pub what: String,
+    /// Uses so far: the write holds only while this is still the count.
+    pub used: i64,
+    pub slot: String,
+    pub at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
+    /// A use of `limit` uses of `what` for the org in the rolling `window`, not yet
+    /// written; `Err(retry_after)` inside `Ok` when none is left.
+    async fn reserve(
+        &self,
+        org: &OrgId,
+        what: &str,
+        limit: u32,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<RateUse, std::time::Duration>>;
     /// Takes one of `limit` uses of `what` for the org in the rolling `window`;
     /// `Err(retry_after)` inside `Ok` when none is left.
     async fn take(
@@ -185,6 +270,11 @@ pub enum AcceptInvitation {
     Accepted,
     /// Used already, or past its end.
     Gone,
+    /// The person's standing, or the connection the right comes through, changed
+    /// since it was read: read again.
+    Stale,
+    /// Accepting would take the org's last full administrator without an expiry.
+    LastFullAdmin,
 }
 
 #[async_trait]
@@ -195,6 +285,7 @@ pub trait AdminInvitationStore: Send + Sync {
         invitation: &AdminInvitation,
         token: &InviteCode,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<()>;
     async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>>;
     async fn invitation(
@@ -202,13 +293,18 @@ pub trait AdminInvitationStore: Send + Sync {
         org: &OrgId,
         invitation_id: &uuid::Uuid,
     ) -> Result<Option<(AdminInvitation, InviteCode)>>;
-    /// Marks it accepted (only while pending and unexpired) and makes the administrator.
+    /// Marks it accepted (only while pending and unexpired) and makes the
+    /// administrator in place of `before` (the person's standing as read). A right
+    /// given through a partner (`admin.granted_via`) is recorded on that connection,
+    /// which must still exist.
     async fn accept_invitation(
         &self,
         invitation: &AdminInvitation,
+        before: Option<&Administrator>,
         admin: &Administrator,
         now: DateTime<Utc>,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<AcceptInvitation>;
     async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>>;
     /// People recorded as pending administrators (accounts a partner created).
@@ -224,6 +320,7 @@ pub trait EntitlementStore: Send + Sync {
         entitlement: &Entitlement,
         now: DateTime<Utc>,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<bool>;
     async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>>;
 }
@@ -246,7 +343,7 @@ pub enum Allocate {
 
 #[async_trait]
 pub trait OrderStore: Send + Sync {
-    async fn record_order(&self, order: &Order) -> Result<RecordOrder>;
+    async fn record_order(&self, order: &Order, audit: &AuditEntry) -> Result<RecordOrder>;
     async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>>;
     async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<(Vec<Order>, Option<Cursor>)>;
     /// Takes the licenses off the order's remainder, only if enough remain, together
@@ -256,6 +353,7 @@ pub trait OrderStore: Send + Sync {
         partner: &OrgId,
         allocation: &Allocation,
         event: &EventEnvelope,
+        audit: &[AuditEntry],
     ) -> Result<Allocate>;
     async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>>;
 }
@@ -312,4 +410,18 @@ pub trait ExportSink: Send {
 #[async_trait]
 pub trait ExportStorage: Send + Sync {
     async fn start(&self, key: &str, filename: &str) -> Result<Box<dyn ExportSink>>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// One page of the org's entries between `from` and `to` (inclusive; open where
+    /// `None`), newest first.
+    async fn audit_log(
+        &self,
+        org: &OrgId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        action: Option<AuditAction>,
+        page: &PageRequest,
+    ) -> Result<(Vec<AuditEntry>, Option<Cursor>)>;
 }

@@ -293,6 +293,9 @@ impl Gateway {
             access: partner_hub::domain::Access::Custom,
             permissions,
             added_at: chrono::Utc::now(),
+            granted_via: None,
+            access_expires_at: None,
+            version: 1,
         };
         let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).expect("item");
         aws_sdk_dynamodb::Client::new(&self.sdk)
@@ -411,15 +414,29 @@ impl Gateway {
 impl Gateway {
     /// A token of the services' telemetry feed.
     pub async fn feed_token(&self) -> String {
-        let answer = self
-            .send(
-                reqwest::Method::POST,
-                "/local/token",
-                None,
-                Some(serde_json::json!({"email": "feed@telemetry.example.com", "scope": "usage:write"})),
-            )
-            .await;
+        self.machine_token("usage:write").await
+    }
+
+    /// A machine client's token (client credentials): a scope and no email.
+    pub async fn machine_token(&self, scope: &str) -> String {
+        self.minted(serde_json::json!({"scope": scope})).await
+    }
+
+    /// A person's token whose email the identity provider has not verified.
+    pub async fn unverified_token(&self, email: &str) -> String {
+        self.minted(serde_json::json!({"email": email, "email_verified": false})).await
+    }
+
+    pub async fn minted(&self, request: Value) -> String {
+        let answer = self.send(reqwest::Method::POST, "/local/token", None, Some(request)).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
         answer.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Records an order as the commerce system's feed does; answers the answer.
+    pub async fn record_order(&self, partner: &str, order: Value) -> Answer {
+        let feed = self.machine_token("orders:write").await;
+        self.post(&format!("/v1/orgs/{partner}/orders"), &feed, order).await
     }
 
     /// Sends records to the feed in calls of at most 500.
@@ -437,4 +454,27 @@ impl Gateway {
         assert_eq!(answer.status, 200, "{}", answer.text);
         answer.body
     }
+}
+
+/// The gateway with DynamoDB behind a proxy that fails the first `failures`
+/// transactions (once armed) with the conflicts real DynamoDB raises under contention.
+pub async fn gateway_behind_proxy(failures: usize) -> (Gateway, proxy::Proxy, proxy::Conflicts) {
+    let conflicts = proxy::Conflicts::default();
+    let dynamo_url = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("AWS_ENDPOINT_URL_DYNAMODB");
+    let proxy = proxy::Proxy::start(&dynamo_url, conflicts.fault(failures)).await;
+    let proxy_url = proxy.url.clone();
+    let gw = Gateway::start_with(move |sdk, config| {
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(sdk).endpoint_url(proxy_url).build(),
+        );
+        App::from_clients(
+            config,
+            dynamo,
+            aws_sdk_eventbridge::Client::new(sdk),
+            aws_sdk_sesv2::Client::new(sdk),
+            s3(sdk),
+        )
+    })
+    .await;
+    (gw, proxy, conflicts)
 }

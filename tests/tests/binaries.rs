@@ -37,10 +37,19 @@ async fn seed(app: &partner_hub::App) {
             Email::parse(SAMPLE_EMAIL).unwrap(),
             Utc::now(),
         );
-        app.store.create_org(&org, &admin).await.unwrap();
+        app.store.create_org(&org, &admin, &[]).await.unwrap();
     }
     let partner = OrgId::parse("10000001").unwrap();
-    app.store.join_program(&partner, Program::Csp).await.unwrap();
+    let joined = partner_hub::domain::AuditEntry::new(
+        &partner,
+        uuid::Uuid::new_v4(),
+        Utc::now(),
+        partner_hub::domain::Actor::default(),
+        partner_hub::domain::AuditAction::ProgramJoined,
+        "CSP",
+        serde_json::json!({}),
+    );
+    app.store.join_program(&partner, Program::Csp, &joined).await.unwrap();
     app.store.assign_invite_code(&partner, &InviteCode::parse(SAMPLE_CODE).unwrap()).await.unwrap();
 }
 

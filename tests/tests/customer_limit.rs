@@ -3,7 +3,6 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use partner_hub::store::MAX_TRANSACTION_ATTEMPTS;
-use partner_hub_tests::proxy::{Conflicts, Proxy};
 use partner_hub_tests::Gateway;
 use serde_json::json;
 
@@ -102,30 +101,9 @@ async fn one_hundred_and_fifty_racing_accepts_leave_exactly_one_hundred() {
     assert_eq!(counter(&gw, &partner).await, 100);
 }
 
-async fn gateway_behind_proxy(failures: usize) -> (Gateway, Proxy, Conflicts) {
-    let conflicts = Conflicts::default();
-    let dynamo_url = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
-    let proxy = Proxy::start(&dynamo_url, conflicts.fault(failures)).await;
-    let proxy_url = proxy.url.clone();
-    let gw = Gateway::start_with(move |sdk, config| {
-        let dynamo = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(sdk).endpoint_url(proxy_url).build(),
-        );
-        partner_hub::App::from_clients(
-            config,
-            dynamo,
-            aws_sdk_eventbridge::Client::new(sdk),
-            aws_sdk_sesv2::Client::new(sdk),
-            partner_hub_tests::s3(sdk),
-        )
-    })
-    .await;
-    (gw, proxy, conflicts)
-}
-
 #[tokio::test]
 async fn transaction_conflicts_are_retried_until_the_write_goes_through() {
-    let (gw, _proxy, conflicts) = gateway_behind_proxy(2).await;
+    let (gw, _proxy, conflicts) = partner_hub_tests::gateway_behind_proxy(2).await;
     let (partner_token, partner) = gw.partner("p@example.com", "Partner").await;
     let code = gw.invite_code(&partner_token, &partner).await;
     let (customer_token, customer) = gw.customer("c@example.com", "Customer").await;
@@ -139,7 +117,7 @@ async fn transaction_conflicts_are_retried_until_the_write_goes_through() {
 
 #[tokio::test]
 async fn endless_conflicts_give_up_with_503_and_write_nothing() {
-    let (gw, _proxy, conflicts) = gateway_behind_proxy(usize::MAX).await;
+    let (gw, _proxy, conflicts) = partner_hub_tests::gateway_behind_proxy(usize::MAX).await;
     let (partner_token, partner) = gw.partner("p@example.com", "Partner").await;
     let code = gw.invite_code(&partner_token, &partner).await;
     let (customer_token, customer) = gw.customer("c@example.com", "Customer").await;

@@ -7,8 +7,9 @@ fn unique_email(name: &str) -> String {
     format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
-async fn order(gw: &Gateway, token: &str, partner: &str, body: Value) -> partner_hub_tests::Answer {
-    gw.post(&format!("/v1/orgs/{partner}/orders"), token, body).await
+/// Orders come from the commerce system's feed (scope `orders:write`).
+async fn order(gw: &Gateway, partner: &str, body: Value) -> partner_hub_tests::Answer {
+    gw.record_order(partner, body).await
 }
 
 async fn allocate(
@@ -32,15 +33,15 @@ async fn orders_are_idempotent_on_their_id() {
     let gw = Gateway::start().await;
     let (token, partner) = gw.partner(&unique_email("p"), "Partner").await;
     let body = json!({"order_id": "SO-1", "service": "daas", "quantity": 10, "tenancy": "multi", "placed_at": "2026-01-05T10:00:00Z"});
-    let first = order(&gw, &token, &partner, body.clone()).await;
+    let first = order(&gw, &partner, body.clone()).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!((first.body["allocated"].clone(), first.body["remaining"].clone()), (json!(0), json!(10)));
-    let again = order(&gw, &token, &partner, body.clone()).await;
+    let again = order(&gw, &partner, body.clone()).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body, first.body);
     let mut other = body.clone();
     other["quantity"] = json!(11);
-    let conflict = order(&gw, &token, &partner, other).await;
+    let conflict = order(&gw, &partner, other).await;
     assert_eq!((conflict.status.as_u16(), conflict.error_code()), (409, "conflict"));
 
     for (bad, mentions) in [
@@ -65,7 +66,7 @@ async fn orders_are_idempotent_on_their_id() {
             "service",
         ),
     ] {
-        let refused = order(&gw, &token, &partner, bad.clone()).await;
+        let refused = order(&gw, &partner, bad.clone()).await;
         assert_eq!(refused.status, 400, "{bad}");
         assert!(refused.body["error"]["message"].as_str().unwrap().contains(mentions), "{}", refused.text);
     }
@@ -84,7 +85,7 @@ async fn the_program_rules_hold_at_their_edges() {
         ("OLD", "multi", "2024-09-25T23:59:59Z"),
         ("SINGLE", "single", "2023-01-01T00:00:00Z"),
     ] {
-        let placed = order(&gw, &token, &partner, json!({"order_id": id, "service": "daas", "quantity": 10, "tenancy": tenancy, "placed_at": placed_at, "customer_org_id": customer})).await;
+        let placed = order(&gw, &partner, json!({"order_id": id, "service": "daas", "quantity": 10, "tenancy": tenancy, "placed_at": placed_at, "customer_org_id": customer})).await;
         assert_eq!(placed.status, 201, "{}", placed.text);
     }
 
@@ -138,7 +139,7 @@ async fn the_program_rules_hold_at_their_edges() {
 async fn fifty_racing_allocations_never_exceed_the_order() {
     let gw = Gateway::start().await;
     let (token, partner) = gw.partner(&unique_email("p"), "Partner").await;
-    let placed = order(&gw, &token, &partner, json!({"order_id": "BIG", "service": "analytics", "quantity": 100, "tenancy": "multi", "placed_at": "2026-02-01T00:00:00Z"})).await;
+    let placed = order(&gw, &partner, json!({"order_id": "BIG", "service": "analytics", "quantity": 100, "tenancy": "multi", "placed_at": "2026-02-01T00:00:00Z"})).await;
     assert_eq!(placed.status, 201);
     let answers = futures::future::join_all(
         (0..50).map(|_| allocate(&gw, &token, &partner, "BIG", &partner, json!(3))),
@@ -165,7 +166,7 @@ async fn allocations_go_on_the_bus_and_strangers_change_nothing() {
     .await;
 
     let (token, partner) = gw.partner(&unique_email("p"), "Partner").await;
-    order(&gw, &token, &partner, json!({"order_id": "A", "service": "daas", "quantity": 5, "tenancy": "multi", "placed_at": "2026-03-01"})).await;
+    order(&gw, &partner, json!({"order_id": "A", "service": "daas", "quantity": 5, "tenancy": "multi", "placed_at": "2026-03-01"})).await;
     let allocated = allocate(&gw, &token, &partner, "A", &partner, json!(2)).await;
     assert_eq!(allocated.status, 201);
     let received = sqs.receive_message().queue_url(&queue).wait_time_seconds(2).send().await.unwrap();
@@ -183,8 +184,13 @@ async fn allocations_go_on_the_bus_and_strangers_change_nothing() {
     assert_eq!(stranger.status, 404);
     let custom = allocate(&gw, &viewer, &partner, "A", &partner, json!(1)).await;
     assert_eq!((custom.status.as_u16(), custom.error_code()), (403, "forbidden"));
-    let stranger_order = order(&gw, &stranger_token, &partner, json!({"order_id": "B", "service": "daas", "quantity": 5, "tenancy": "multi", "placed_at": "2026-03-01"})).await;
-    assert_eq!(stranger_order.status, 404);
+    // A person's token never records an order, not even the partner's own: it
+    // cannot declare its own purchases or their dates.
+    let b = json!({"order_id": "B", "service": "daas", "quantity": 5, "tenancy": "multi", "placed_at": "2024-01-01"});
+    for person in [&stranger_token, &token] {
+        let refused = gw.post(&format!("/v1/orgs/{partner}/orders"), person, b.clone()).await;
+        assert_eq!((refused.status.as_u16(), refused.error_code()), (403, "forbidden"), "{}", refused.text);
+    }
     assert_eq!(
         gw.get(&format!("/v1/orgs/{partner}/licenses"), &viewer).await.status,
         200,

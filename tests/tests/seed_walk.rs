@@ -52,11 +52,15 @@ async fn a_partner_onboards_a_customer_to_sdwan_orchestrator() {
     assert_eq!(invited.status, 201, "{}", invited.text);
     assert_eq!(invited.body["status"], "pending");
 
-    // 6. The partner accepts from the emailed link.
+    // 6. The partner accepts from the emailed link: access through the partner, which
+    //    ends with the connection.
     let token = gw.admin_invitation_token(&partner_email, 1).await;
     let accepted = gw.post(&format!("/v1/admin-invitations/{token}/accept"), &partner_token, json!({})).await;
     assert_eq!(accepted.status, 200, "{}", accepted.text);
-    assert_eq!(accepted.body, json!({"org_id": customer, "access": "full", "permissions": []}));
+    assert_eq!(
+        accepted.body,
+        json!({"org_id": customer, "access": "full", "permissions": [], "granted_via": {"partner_id": partner}})
+    );
 
     // 7. The partner adds SD-WAN Orchestrator to the customer.
     let added = gw

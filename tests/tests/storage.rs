@@ -4,18 +4,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use chrono::Utc;
-use partner_hub::domain::{Administrator, Caller, Email, Org, OrgId, Program, Tenancy};
+use partner_hub::domain::{
+    Actor, Administrator, AuditAction, AuditEntry, Caller, Email, Org, OrgId, Program, Tenancy,
+};
 use partner_hub::http::idempotency::{Begin, StoredResponse};
-use partner_hub::ports::{CreateOrg, IdSource, IdempotencyStore, JoinProgram, OrgStore};
+use partner_hub::http::PageRequest;
+use partner_hub::ports::{AuditStore, CreateOrg, IdSource, IdempotencyStore, JoinProgram, OrgStore};
 use partner_hub::usecases::sign_up::{sign_up, SignUp};
 use partner_hub_tests::fresh_app;
 
 fn caller(n: usize) -> Caller {
-    Caller {
-        sub: format!("sub-{n}"),
-        email: Email::parse(&format!("user{n}@example.com")).unwrap(),
-        scopes: vec![],
-    }
+    Caller { sub: format!("sub-{n}"), email: Email::parse(&format!("user{n}@example.com")).unwrap() }
 }
 
 fn org(id: u32, name: &str) -> Org {
@@ -39,7 +38,7 @@ async fn an_org_id_is_never_written_twice() {
         Email::parse("a@example.com").unwrap(),
         Utc::now(),
     );
-    assert_eq!(app.store.create_org(&first, &admin).await.unwrap(), CreateOrg::Created);
+    assert_eq!(app.store.create_org(&first, &admin, &[]).await.unwrap(), CreateOrg::Created);
 
     let second = org(7, "Second");
     let other = Administrator::full(
@@ -48,7 +47,7 @@ async fn an_org_id_is_never_written_twice() {
         Email::parse("b@example.com").unwrap(),
         Utc::now(),
     );
-    assert_eq!(app.store.create_org(&second, &other).await.unwrap(), CreateOrg::OrgIdTaken);
+    assert_eq!(app.store.create_org(&second, &other, &[]).await.unwrap(), CreateOrg::OrgIdTaken);
 
     let stored = app.store.get_org(&first.org_id).await.unwrap().unwrap();
     assert_eq!(stored.name, "First");
@@ -110,14 +109,39 @@ async fn join_program_is_atomic_and_knows_unknown_orgs() {
     let o = org(11, "P");
     let admin =
         Administrator::full(o.org_id.clone(), "a".into(), Email::parse("a@example.com").unwrap(), Utc::now());
-    app.store.create_org(&o, &admin).await.unwrap();
-    let results =
-        futures::future::join_all((0..10).map(|_| app.store.join_program(&o.org_id, Program::Csp))).await;
+    app.store.create_org(&o, &admin, &[]).await.unwrap();
+    let entries: Vec<AuditEntry> = (0..10).map(|_| joined_entry(&o.org_id)).collect();
+    let results = futures::future::join_all(
+        entries.iter().map(|entry| app.store.join_program(&o.org_id, Program::Csp, entry)),
+    )
+    .await;
     let joined = results.iter().filter(|r| matches!(r, Ok(Some(JoinProgram::Joined(_))))).count();
     assert_eq!(joined, 1);
     assert_eq!(app.store.get_org(&o.org_id).await.unwrap().unwrap().programs, vec![Program::Csp]);
-    assert!(app.store.join_program(&OrgId::from_number(12), Program::Csa).await.unwrap().is_none());
-    assert!(app.store.get_org(&OrgId::from_number(12)).await.unwrap().is_none(), "no org item appeared");
+    let log = app.store.audit_log(&o.org_id, None, None, None, &PageRequest::first(50)).await.unwrap().0;
+    assert_eq!(log.len(), 1, "one entry, for the one join that happened: {log:?}");
+    let nowhere = OrgId::from_number(12);
+    assert!(app.store.join_program(&nowhere, Program::Csa, &joined_entry(&nowhere)).await.unwrap().is_none());
+    assert!(app.store.get_org(&nowhere).await.unwrap().is_none(), "no org item appeared");
+    assert!(app
+        .store
+        .audit_log(&nowhere, None, None, None, &PageRequest::first(50))
+        .await
+        .unwrap()
+        .0
+        .is_empty());
+}
+
+fn joined_entry(org: &OrgId) -> AuditEntry {
+    AuditEntry::new(
+        org,
+        uuid::Uuid::new_v4(),
+        Utc::now(),
+        Actor::default(),
+        AuditAction::ProgramJoined,
+        "CSP",
+        serde_json::json!({}),
+    )
 }
 
 #[tokio::test]
@@ -127,7 +151,7 @@ async fn memberships_are_read_across_pages() {
     for n in 0..130 {
         let o = org(1000 + n, &format!("Org {n}"));
         let admin = Administrator::full(o.org_id.clone(), "busy".into(), email.clone(), Utc::now());
-        assert_eq!(app.store.create_org(&o, &admin).await.unwrap(), CreateOrg::Created);
+        assert_eq!(app.store.create_org(&o, &admin, &[]).await.unwrap(), CreateOrg::Created);
     }
     let mine = app.store.orgs_of_admin("busy").await.unwrap();
     assert_eq!(mine.len(), 130);

@@ -51,9 +51,15 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
         }
         "GET /v1/orgs/{org_id}/partners" => {
             let customer = call.org_id_param("org_id")?;
-            let page =
-                connections::partners_of(&app.store, &app.store, call.caller()?, &customer, &call.page()?)
-                    .await?;
+            let page = connections::partners_of(
+                &app.store,
+                &app.store,
+                app.clock.as_ref(),
+                call.caller()?,
+                &customer,
+                &call.page()?,
+            )
+            .await?;
             Ok(ApiResponse::ok(&page))
         }
         other => Err(AppError::not_found(format!("accept-connection does not serve {other}"))),

@@ -1,4 +1,4 @@
-//! Administrator delegation: invite, accept, list.
+//! Administrator delegation: invite, accept, list, change, remove.
 
 use lambda_http::{Body, Request, Response};
 use partner_hub::error::{AppError, Result};
@@ -26,6 +26,23 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
             let org = call.org_id_param("org_id")?;
             let entries = admins::list(&app.admin_ports(), call.caller()?, &org).await?;
             Ok(ApiResponse::ok(&Page::new(entries, None)))
+        }
+        "PUT /v1/orgs/{org_id}/admins/{email}" => {
+            let org = call.org_id_param("org_id")?;
+            let changed = admins::change(
+                &app.admin_ports(),
+                call.caller()?,
+                &org,
+                call.path_param("email")?,
+                call.json()?,
+            )
+            .await?;
+            Ok(ApiResponse::ok(&changed))
+        }
+        "DELETE /v1/orgs/{org_id}/admins/{email}" => {
+            let org = call.org_id_param("org_id")?;
+            admins::remove(&app.admin_ports(), call.caller()?, &org, call.path_param("email")?).await?;
+            Ok(ApiResponse::no_content())
         }
         other => Err(AppError::not_found(format!("admins does not serve {other}"))),
     }

@@ -1,6 +1,7 @@
 //! Orders and license allocation.
 
 use lambda_http::{Body, Request, Response};
+use partner_hub::domain::scopes;
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{self, ApiCall, ApiResponse};
 use partner_hub::usecases::licenses;
@@ -14,8 +15,13 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
     match call.route_key.as_str() {
         "POST /v1/orgs/{org_id}/orders" => {
             let partner = call.org_id_param("org_id")?;
-            let (order, new) =
-                licenses::record_order(&app.license_ports(), call.caller()?, &partner, call.json()?).await?;
+            let (order, new) = licenses::record_order(
+                &app.license_ports(),
+                call.machine(scopes::ORDERS_WRITE)?,
+                &partner,
+                call.json()?,
+            )
+            .await?;
             Ok(ApiResponse::json(if new { 201 } else { 200 }, &order))
         }
         "POST /v1/orgs/{org_id}/license-allocations" => {

@@ -22,6 +22,7 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
                 &app.store,
                 &app.store,
                 app.ids.as_ref(),
+                app.clock.as_ref(),
                 call.caller()?,
                 &partner,
                 base_url,

@@ -14,8 +14,15 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
     match call.route_key.as_str() {
         "GET /v1/orgs/{org_id}/notifications" => {
             let org = call.org_id_param("org_id")?;
-            let page =
-                notifications::own(&app.store, &app.store, call.caller()?, &org, &call.page()?).await?;
+            let page = notifications::own(
+                &app.store,
+                &app.store,
+                app.clock.as_ref(),
+                call.caller()?,
+                &org,
+                &call.page()?,
+            )
+            .await?;
             Ok(ApiResponse::ok(&page))
         }
         "GET /v1/orgs/{org_id}/customer-notifications" => {

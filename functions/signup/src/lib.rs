@@ -21,13 +21,22 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
             Ok(ApiResponse::created(&org))
         }
         "GET /v1/me" => {
-            let me = who_am_i::who_am_i(&app.store, app.clock.as_ref(), call.caller()?).await?;
+            let me =
+                who_am_i::who_am_i(&app.store, app.clock.as_ref(), app.ids.as_ref(), call.caller()?).await?;
             Ok(ApiResponse::ok(&me))
         }
         "POST /v1/orgs/{org_id}/programs" => {
             let caller = call.caller()?;
             let org_id = call.org_id_param("org_id")?;
-            let joined = join_program::join_program(&app.store, caller, &org_id, call.json()?).await?;
+            let joined = join_program::join_program(
+                &app.store,
+                app.clock.as_ref(),
+                app.ids.as_ref(),
+                caller,
+                &org_id,
+                call.json()?,
+            )
+            .await?;
             let status = match joined {
                 JoinProgram::Joined(_) => 201,
                 JoinProgram::AlreadyMember(_) => 200,

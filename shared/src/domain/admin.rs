@@ -22,6 +22,9 @@ pub enum Permission {
     ServicesManage,
 }
 
+/// Time-limited access ends at most this far after it is given.
+pub const MAX_ACCESS_DURATION: chrono::Duration = chrono::Duration::days(366);
+
 /// A person's standing in one org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Administrator {
@@ -31,15 +34,45 @@ pub struct Administrator {
     pub access: Access,
     pub permissions: Vec<Permission>,
     pub added_at: DateTime<Utc>,
+    /// The partner through which this standing was given; it ends with the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_via: Option<OrgId>,
+    /// Time-limited access: no standing from this instant on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// The stored record's version, so a change applies only to what was read
+    /// (0: never stored).
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl Administrator {
     pub fn full(org_id: OrgId, sub: String, email: Email, added_at: DateTime<Utc>) -> Self {
-        Self { org_id, sub, email, access: Access::Full, permissions: Vec::new(), added_at }
+        Self {
+            org_id,
+            sub,
+            email,
+            access: Access::Full,
+            permissions: Vec::new(),
+            added_at,
+            granted_via: None,
+            access_expires_at: None,
+            version: 0,
+        }
     }
 
     pub fn is_full(&self) -> bool {
         self.access == Access::Full
+    }
+
+    /// Whether the standing holds at `now` (time-limited access ends by itself).
+    pub fn is_current(&self, now: DateTime<Utc>) -> bool {
+        self.access_expires_at.is_none_or(|end| now < end)
+    }
+
+    /// A full administrator without an expiry: an org always keeps at least one.
+    pub fn keeps_org(&self) -> bool {
+        self.is_full() && self.access_expires_at.is_none()
     }
 
     /// Full access can do everything an administrator can.
@@ -60,7 +93,22 @@ mod tests {
             access,
             permissions,
             added_at: Utc::now(),
+            granted_via: None,
+            access_expires_at: None,
+            version: 0,
         }
+    }
+
+    #[test]
+    fn time_limited_access_ends_at_its_instant_and_never_keeps_the_org() {
+        let now = Utc::now();
+        let mut limited = admin(Access::Full, vec![]);
+        limited.access_expires_at = Some(now);
+        assert!(limited.is_current(now - chrono::Duration::seconds(1)));
+        assert!(!limited.is_current(now));
+        assert!(!limited.keeps_org());
+        assert!(admin(Access::Full, vec![]).keeps_org());
+        assert!(!admin(Access::Custom, vec![Permission::LicensingView]).keeps_org());
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct AdminInvitation {
     pub invited_by: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Time-limited access the invitation gives, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
 }
 
 impl AdminInvitation {

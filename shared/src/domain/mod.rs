@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_invitation;
+mod audit;
 mod caller;
 mod connection;
 mod email;
@@ -13,9 +14,10 @@ mod org_id;
 mod service;
 mod usage;
 
-pub use admin::{Access, Administrator, Permission};
+pub use admin::{Access, Administrator, Permission, MAX_ACCESS_DURATION};
 pub use admin_invitation::{AdminInvitation, InvitationStatus, ADMIN_INVITATION_LIFETIME};
-pub use caller::Caller;
+pub use audit::{Actor, AuditAction, AuditEntry, AUDIT_RETENTION};
+pub use caller::{scopes, Caller, MachineClient};
 pub use connection::{Connection, ConnectionStatus, Origin, RemovedBy, PARTNER_CUSTOMER_LIMIT};
 pub use email::Email;
 pub use invite_code::InviteCode;

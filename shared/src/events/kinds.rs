@@ -42,6 +42,13 @@ pub enum DomainEvent {
         invitation_id: uuid::Uuid,
         sub: String,
     },
+    AdminRemoved {
+        org_id: OrgId,
+        /// The removed person, who is told.
+        email: String,
+        /// Whether they removed themselves.
+        by_self: bool,
+    },
     LicenseAllocated {
         partner_id: OrgId,
         order_id: String,

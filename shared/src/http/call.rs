@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 
 use super::pagination::PageRequest;
-use crate::domain::{Caller, Email, OrgId};
+use crate::domain::{Caller, Email, MachineClient, OrgId};
 use crate::error::{AppError, Result};
 
 /// The contract's limit on request bodies.
@@ -23,16 +23,27 @@ pub struct ApiCall {
     path_params: HashMap<String, String>,
     query: HashMap<String, String>,
     body: Vec<u8>,
-    caller: std::result::Result<Caller, String>,
+    principal: std::result::Result<Principal, String>,
+}
+
+/// Who the token says is calling.
+#[derive(Debug)]
+enum Principal {
+    /// A person whose email the identity provider has verified.
+    Person(Caller),
+    /// A person whose email is unverified or absent: no decision is made by it.
+    UnverifiedPerson,
+    /// A client-credentials token: scopes, no email.
+    Machine(MachineClient),
 }
 
 impl ApiCall {
     pub fn from_request(request: Request) -> Self {
-        let (route_key, request_id, caller) = match request.request_context_ref() {
+        let (route_key, request_id, principal) = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => (
                 ctx.route_key.clone().unwrap_or_default(),
                 ctx.request_id.clone().unwrap_or_default(),
-                caller_from_claims(ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())),
+                principal_from_claims(ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())),
             ),
             _ => (String::new(), String::new(), Err("no authorizer context".into())),
         };
@@ -60,7 +71,7 @@ impl ApiCall {
             path_params,
             query,
             body,
-            caller,
+            principal,
         }
     }
 
@@ -76,15 +87,41 @@ impl ApiCall {
         self.route_key.split_once(' ').map_or("", |(method, _)| method)
     }
 
-    /// The authenticated caller, or 401 for a route that needs one.
-    pub fn caller(&self) -> Result<&Caller> {
-        self.caller
+    fn principal(&self) -> Result<&Principal> {
+        self.principal
             .as_ref()
             .map_err(|why| AppError::Unauthenticated(format!("a valid bearer token is required: {why}")))
     }
 
-    pub fn has_caller(&self) -> bool {
-        self.caller.is_ok()
+    /// The person calling a person's route: 401 without a token, 403
+    /// `email_not_verified` while their email is unverified, 403 for a machine client.
+    pub fn caller(&self) -> Result<&Caller> {
+        match self.principal()? {
+            Principal::Person(caller) => Ok(caller),
+            Principal::UnverifiedPerson => Err(AppError::EmailNotVerified),
+            Principal::Machine(_) => {
+                Err(AppError::forbidden("machine clients may call only the routes of their scope"))
+            }
+        }
+    }
+
+    /// The machine client calling a route its `scope` opens; any other token is 403.
+    pub fn machine(&self, scope: &str) -> Result<&MachineClient> {
+        match self.principal()? {
+            Principal::Machine(client) if client.has_scope(scope) => Ok(client),
+            _ => {
+                Err(AppError::forbidden(format!("a client-credentials token with scope {scope} is required")))
+            }
+        }
+    }
+
+    /// Whose idempotency keys these are: one caller's keys never collide with another's.
+    pub fn principal_key(&self) -> Option<String> {
+        match self.principal.as_ref().ok()? {
+            Principal::Person(caller) => Some(caller.sub.clone()),
+            Principal::Machine(client) => Some(format!("client:{}", client.client_id)),
+            Principal::UnverifiedPerson => None,
+        }
     }
 
     pub fn path_param(&self, name: &str) -> Result<&str> {
@@ -138,21 +175,33 @@ impl ApiCall {
     }
 }
 
-fn caller_from_claims(
+fn principal_from_claims(
     jwt: Option<&lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizerJwtDescription>,
-) -> std::result::Result<Caller, String> {
+) -> std::result::Result<Principal, String> {
     let jwt = jwt.ok_or("no token")?;
-    let sub = jwt.claims.get("sub").filter(|s| !s.is_empty()).ok_or("the token has no sub claim")?;
-    let email = jwt
-        .claims
-        .get("email")
-        .ok_or("the token has no email claim")
-        .and_then(|e| Email::parse(e).map_err(|_| "the token's email claim is not an email address"))?;
-    let mut scopes: Vec<String> = jwt
-        .claims
-        .get("scope")
-        .map(|s| s.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default();
-    scopes.extend(jwt.scopes.iter().flatten().cloned());
-    Ok(Caller { sub: sub.clone(), email, scopes })
+    let claim = |name: &str| jwt.claims.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let sub = claim("sub").ok_or("the token has no sub claim")?;
+    if let Some(raw) = claim("email") {
+        let email = Email::parse(raw).map_err(|_| "the token's email claim is not an email address")?;
+        // API Gateway hands every claim over as a string.
+        return Ok(match claim("email_verified") {
+            Some("true") => Principal::Person(Caller { sub: sub.to_string(), email }),
+            _ => Principal::UnverifiedPerson,
+        });
+    }
+    // Cognito's client-credentials tokens carry scopes and no user; a person's
+    // access token names its user, and is no machine whatever its scopes.
+    let mut scopes: Vec<String> =
+        claim("scope").map(|s| s.split_whitespace().map(scope_name).collect()).unwrap_or_default();
+    scopes.extend(jwt.scopes.iter().flatten().map(|s| scope_name(s)));
+    if scopes.is_empty() || claim("username").is_some() || claim("cognito:username").is_some() {
+        return Ok(Principal::UnverifiedPerson);
+    }
+    let client_id = claim("client_id").unwrap_or(sub).to_string();
+    Ok(Principal::Machine(MachineClient { client_id, scopes }))
+}
+
+/// `partnerhub/orders:write` (a Cognito resource server's scope) is `orders:write`.
+fn scope_name(raw: &str) -> String {
+    raw.rsplit_once('/').map_or(raw, |(_, name)| name).to_string()
 }

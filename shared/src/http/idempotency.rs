@@ -58,7 +58,7 @@ pub fn key_of(call: &ApiCall) -> Result<Option<String>> {
         return Err(AppError::invalid("Idempotency-Key must be 1 to 255 visible ASCII characters"));
     }
     // Without a caller the route answers 401 anyway; there is nothing to protect.
-    Ok(call.caller().ok().map(|caller| format!("{}#{raw}", caller.sub)))
+    Ok(call.principal_key().map(|who| format!("{who}#{raw}")))
 }
 
 /// What makes two requests "the same": route, path and body.

@@ -124,6 +124,20 @@ pub fn admin_invited(to: &Email, org: &Org, access: &str, accept_url: &str) -> O
     )
 }
 
+pub fn admin_removed(to: &Email, org: &Org, by_self: bool) -> OutgoingEmail {
+    let what = if by_self {
+        format!("You removed yourself as an administrator of {}.", org_line(org))
+    } else {
+        format!("You were removed as an administrator of {}.", org_line(org))
+    };
+    compose(
+        to,
+        format!("You are no longer an administrator of {}", org.name),
+        &[what, "You can no longer see or change anything of this organization in Partner Hub.".to_string()],
+        None,
+    )
+}
+
 pub fn service_added(to: &Email, org: &Org, service_name: &str, status: &str) -> OutgoingEmail {
     compose(
         to,

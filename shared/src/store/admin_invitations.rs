@@ -3,11 +3,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::admins;
 use super::dynamo::{key, to_item, DynamoStore};
-use super::items::{AdminItem, PendingAdminItem};
+use super::items::PendingAdminItem;
 use super::keys;
 use super::transact::Transacted;
-use crate::domain::{Access, AdminInvitation, Administrator, Email, InviteCode, OrgId};
+use crate::domain::{Access, AdminInvitation, Administrator, AuditEntry, Email, InviteCode, OrgId};
 use crate::error::{AppError, Result};
 use crate::events::EventEnvelope;
 use crate::ports::{AcceptInvitation, AdminInvitationStore};
@@ -48,6 +49,7 @@ impl AdminInvitationStore for DynamoStore {
         invitation: &AdminInvitation,
         token: &InviteCode,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<()> {
         let item = InvitationItem {
             pk: keys::org_pk(&invitation.org_id),
@@ -66,6 +68,7 @@ impl AdminInvitationStore for DynamoStore {
         };
         let mut writes = vec![self.put_new(to_item(&item)?)?, self.put_new(to_item(&lookup)?)?];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         match self.transact(writes).await? {
             Transacted::Committed => Ok(()),
             Transacted::ConditionFailed(_) => Err(AppError::internal("invitation id or token collided")),
@@ -94,9 +97,11 @@ impl AdminInvitationStore for DynamoStore {
     async fn accept_invitation(
         &self,
         invitation: &AdminInvitation,
+        before: Option<&Administrator>,
         admin: &Administrator,
         now: DateTime<Utc>,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<AcceptInvitation> {
         let mark = Update::builder()
             .set_key(Some(key(
@@ -111,12 +116,29 @@ impl AdminInvitationStore for DynamoStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .expression_attribute_values(":now_text", AttributeValue::S(keys::timestamp(&now)));
         // The accepted access replaces whatever standing the person had there.
-        let mut writes =
-            vec![self.update(mark)?, self.put_when(to_item(&AdminItem::from(admin))?, None, &[])?];
+        let mut writes = vec![self.update(mark)?, self.put_admin(before, admin)?];
+        if let Some(partner) = &admin.granted_via {
+            // Recorded on the connection, which must still stand: its removal reads this.
+            let grant = Update::builder()
+                .set_key(Some(key(keys::org_pk(partner), &keys::customer_sk(&admin.org_id))))
+                .update_expression("SET grants = if_not_exists(grants, :zero) + :one")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .expression_attribute_values(":one", AttributeValue::N("1".into()));
+            writes.push(self.update(grant)?);
+        }
+        let counter_at = writes.len();
+        let counter =
+            self.full_admins_moved(&admin.org_id, admins::keeps_delta(before, Some(admin)), true)?;
+        let counted = counter.is_some();
+        writes.extend(counter);
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => AcceptInvitation::Accepted,
-            Transacted::ConditionFailed(_) => AcceptInvitation::Gone,
+            outcome if outcome.failed(0) => AcceptInvitation::Gone,
+            outcome if counted && outcome.failed(counter_at) => AcceptInvitation::LastFullAdmin,
+            Transacted::ConditionFailed(_) => AcceptInvitation::Stale,
         })
     }
 

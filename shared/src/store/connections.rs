@@ -2,15 +2,18 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
+use super::admins;
 use super::dynamo::{key, to_item, DynamoStore};
-use super::items::{AdminItem, ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
+use super::items::{ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
 use super::keys;
 use super::transact::{Transacted, Write};
-use crate::domain::{Access, Connection, InviteCode, OrgId, PARTNER_CUSTOMER_LIMIT};
+use crate::domain::{
+    Access, Administrator, AuditEntry, Connection, InviteCode, OrgId, PARTNER_CUSTOMER_LIMIT,
+};
 use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{AddCustomer, Connect, ConnectionStore, NewCustomer};
+use crate::ports::{AddCustomer, Connect, ConnectionStore, NewCustomer, OrgStore, RateUse};
 
 const COUNTER: &str = "customer_count";
 
@@ -90,13 +93,19 @@ impl ConnectionStore for DynamoStore {
         Ok(found.map(|l| l.partner_id))
     }
 
-    async fn connect(&self, connection: &Connection, event: &EventEnvelope) -> Result<Connect> {
+    async fn connect(
+        &self,
+        connection: &Connection,
+        event: &EventEnvelope,
+        audit: &[AuditEntry],
+    ) -> Result<Connect> {
         // A connection removed between the failed write and the read is rare; one
         // more round settles it.
         for _ in 0..3 {
             let mut writes = vec![self.update(count_in(&connection.partner_id))?];
             writes.extend(self.connection_writes(connection)?);
             writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+            writes.extend(self.audit_writes(audit)?);
             match self.transact(writes).await? {
                 Transacted::Committed => return Ok(Connect::Created),
                 outcome if outcome.failed(1) || outcome.failed(2) => {
@@ -112,14 +121,66 @@ impl ConnectionStore for DynamoStore {
         Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
     }
 
-    async fn disconnect(&self, partner: &OrgId, customer: &OrgId, event: &EventEnvelope) -> Result<bool> {
-        let mut writes = vec![
-            self.delete_existing(key(keys::org_pk(partner), &keys::customer_sk(customer)))?,
-            self.delete_existing(key(keys::org_pk(customer), &keys::partner_sk(partner)))?,
-            self.update(count_out(partner))?,
-        ];
-        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
-        Ok(self.transact(writes).await? == Transacted::Committed)
+    async fn disconnect(
+        &self,
+        partner: &OrgId,
+        customer: &OrgId,
+        event: &EventEnvelope,
+        audit: &[AuditEntry],
+    ) -> Result<bool> {
+        // The rights given through the connection go in the same transaction. The
+        // connection's `grants` version makes a right given meanwhile fail the
+        // transaction, which then reads again: nothing given through it survives it.
+        for _ in 0..crate::store::MAX_TRANSACTION_ATTEMPTS {
+            let side: Option<ConnectionItem> = self
+                .get(keys::org_pk(partner), &keys::customer_sk(customer), ConnectionItem::PARTNER_SIDE)
+                .await?;
+            let Some(side) = side else { return Ok(false) };
+            let granted: Vec<Administrator> = self
+                .admins_of(customer)
+                .await?
+                .into_iter()
+                .filter(|admin| admin.granted_via.as_ref() == Some(partner))
+                .collect();
+            let partner_side = key(keys::org_pk(partner), &keys::customer_sk(customer));
+            let mut writes = vec![match side.grants {
+                None => self.delete_if(
+                    partner_side,
+                    "attribute_exists(PK) AND attribute_not_exists(grants)",
+                    &[],
+                )?,
+                Some(grants) => self.delete_if(
+                    partner_side,
+                    "grants = :grants",
+                    &[(":grants", AttributeValue::N(grants.to_string()))],
+                )?,
+            }];
+            writes.push(self.delete_existing(key(keys::org_pk(customer), &keys::partner_sk(partner)))?);
+            writes.push(self.update(count_out(partner))?);
+            let mut kept_org = 0;
+            for admin in &granted {
+                writes.push(self.delete_admin(admin)?);
+                kept_org += admins::keeps_delta(Some(admin), None);
+            }
+            writes.extend(self.full_admins_moved(customer, kept_org, false)?);
+            writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+            let revoked: Vec<String> = granted.iter().map(|a| a.email.to_string()).collect();
+            let audit: Vec<AuditEntry> = audit
+                .iter()
+                .cloned()
+                .map(|mut entry| {
+                    if entry.org_id == *customer && !revoked.is_empty() {
+                        entry.detail["revoked_admins"] = serde_json::json!(revoked);
+                    }
+                    entry
+                })
+                .collect();
+            writes.extend(self.audit_writes(&audit)?);
+            if self.transact(writes).await? == Transacted::Committed {
+                return Ok(true);
+            }
+        }
+        Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
     }
 
     async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>> {
@@ -165,7 +226,13 @@ impl ConnectionStore for DynamoStore {
         Ok((items.into_iter().map(Connection::from).collect(), next))
     }
 
-    async fn add_customer(&self, customer: &NewCustomer, events: &[EventEnvelope]) -> Result<AddCustomer> {
+    async fn add_customer(
+        &self,
+        customer: &NewCustomer,
+        events: &[EventEnvelope],
+        audit: &[AuditEntry],
+        email_use: &RateUse,
+    ) -> Result<AddCustomer> {
         let email = customer.contact_email.as_str();
         let claim = [
             ("PK".to_string(), AttributeValue::S(keys::contact_pk(email))),
@@ -188,19 +255,24 @@ impl ConnectionStore for DynamoStore {
             invited_by: customer.partner_admin.sub.clone(),
             invited_at: customer.org.created_at,
         };
+        let org_item =
+            admins::with_first_admin(to_item(&OrgItem::from(&customer.org))?, &customer.partner_admin);
         let mut writes = vec![
-            self.put_new(to_item(&OrgItem::from(&customer.org))?)?,
+            self.put_new(org_item)?,
             self.put_new(claim)?,
             self.update(count_in(&customer.connection.partner_id))?,
-            self.put_new(to_item(&AdminItem::from(&customer.partner_admin))?)?,
+            self.put_admin(None, &customer.partner_admin)?,
             self.put_new(to_item(&pending)?)?,
         ];
         writes.extend(self.connection_writes(&customer.connection)?);
+        writes.push(self.rate_write(email_use)?);
         writes.extend(self.outbox_writes(events)?);
+        writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => AddCustomer::Created,
             outcome if outcome.failed(1) => AddCustomer::EmailInUse,
             outcome if outcome.failed(2) => AddCustomer::LimitReached,
+            outcome if outcome.failed(7) => AddCustomer::RateRaced,
             _ => AddCustomer::OrgIdTaken,
         })
     }

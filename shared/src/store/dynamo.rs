@@ -236,7 +236,7 @@ pub(super) fn key(pk: String, sk: &str) -> Item {
 
 /// A cursor only ever continues the list it came from: one pointing into another
 /// partition is refused rather than handed to DynamoDB.
-fn start_key(cursor: &Cursor, pk_name: &str, pk: &str) -> Result<Item> {
+pub(super) fn start_key(cursor: &Cursor, pk_name: &str, pk: &str) -> Result<Item> {
     if cursor.get(pk_name).map(String::as_str) != Some(pk) {
         return Err(AppError::invalid("next_token does not belong to this list"));
     }

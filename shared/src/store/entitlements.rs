@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::dynamo::{to_item, DynamoStore};
 use super::keys;
 use super::transact::Transacted;
-use crate::domain::{Entitlement, OrgId};
+use crate::domain::{AuditEntry, Entitlement, OrgId};
 use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::ports::EntitlementStore;
@@ -35,6 +35,7 @@ impl EntitlementStore for DynamoStore {
         entitlement: &Entitlement,
         now: DateTime<Utc>,
         event: &EventEnvelope,
+        audit: &AuditEntry,
     ) -> Result<bool> {
         let item = EntitlementItem {
             pk: keys::org_pk(&entitlement.org_id),
@@ -51,6 +52,7 @@ impl EntitlementStore for DynamoStore {
             &[(":now", now)],
         )?];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 

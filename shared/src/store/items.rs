@@ -50,6 +50,9 @@ pub struct OrgItem {
     /// Set once, by the first call for the partner's invitation link.
     #[serde(default, skip_serializing)]
     pub invite_code: Option<String>,
+    /// Full administrators without an expiry; kept by `store::admins`.
+    #[serde(default, skip_serializing)]
+    pub full_admins: Option<u32>,
 }
 
 impl OrgItem {
@@ -70,6 +73,7 @@ impl From<&Org> for OrgItem {
             created_at: org.created_at,
             customer_count: None,
             invite_code: None,
+            full_admins: None,
         }
     }
 }
@@ -105,6 +109,13 @@ pub struct AdminItem {
     #[serde(default)]
     pub permissions: Vec<Permission>,
     pub added_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_via: Option<OrgId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// Bumped by every write; see `store::admins`.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl AdminItem {
@@ -125,6 +136,9 @@ impl From<&Administrator> for AdminItem {
             access: admin.access,
             permissions: admin.permissions.clone(),
             added_at: admin.added_at,
+            granted_via: admin.granted_via.clone(),
+            access_expires_at: admin.access_expires_at,
+            version: admin.version,
         }
     }
 }
@@ -138,6 +152,9 @@ impl From<AdminItem> for Administrator {
             access: item.access,
             permissions: item.permissions,
             added_at: item.added_at,
+            granted_via: item.granted_via,
+            access_expires_at: item.access_expires_at,
+            version: item.version,
         }
     }
 }
@@ -154,6 +171,10 @@ pub struct ConnectionItem {
     pub status: ConnectionStatus,
     pub origin: Origin,
     pub connected_at: DateTime<Utc>,
+    /// On the partner side: a version bumped by every administrator right given
+    /// through the connection, so removing it revokes exactly what it read.
+    #[serde(default, skip_serializing)]
+    pub grants: Option<u64>,
 }
 
 impl ConnectionItem {
@@ -171,6 +192,7 @@ impl ConnectionItem {
             status: connection.status,
             origin: connection.origin,
             connected_at: connection.connected_at,
+            grants: None,
         };
         [
             item(

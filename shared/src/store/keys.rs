@@ -24,6 +24,12 @@
 //! | a day waiting for the rollup | `USAGE_DIRTY` | `<org_id>#<service>#<date>` | |
 //! | daily / monthly rollup | `ROLLUP#<org_id>#<service>` | `DAY#<date>` / `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
+//! | audit log entry (TTL) | `ORG#<org_id>` | `AUDIT#<at>#<entry_id>` | |
+//!
+//! Counters kept on the org item (`ORG#<org_id>` / `PROFILE`): `customer_count`
+//! (active customers, at most 100) and `full_admins` (full administrators without
+//! an expiry, at least 1). The partner side of a connection keeps `grants`, a
+//! version bumped by every administrator right given through it.
 
 use crate::domain::OrgId;
 
@@ -176,4 +182,10 @@ pub fn day_sk(date: &chrono::NaiveDate) -> String {
 
 pub fn month_sk(month: &str) -> String {
     format!("{MONTH_SK_PREFIX}{month}")
+}
+
+pub const AUDIT_SK_PREFIX: &str = "AUDIT#";
+
+pub fn audit_sk(at: &chrono::DateTime<chrono::Utc>, entry_id: &uuid::Uuid) -> String {
+    format!("{AUDIT_SK_PREFIX}{}#{entry_id}", timestamp(at))
 }

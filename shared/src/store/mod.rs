@@ -2,6 +2,8 @@
 //! adapter that implements the storage ports (`dynamo`).
 
 mod admin_invitations;
+mod admins;
+mod audit;
 mod connections;
 mod dynamo;
 mod entitlements;

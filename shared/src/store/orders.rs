@@ -5,7 +5,7 @@ use super::dynamo::{key, to_item, DynamoStore};
 use super::items::Stored;
 use super::keys;
 use super::transact::Transacted;
-use crate::domain::{Allocation, Order, OrgId};
+use crate::domain::{Allocation, AuditEntry, Order, OrgId};
 use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::http::pagination::{Cursor, PageRequest};
@@ -16,14 +16,16 @@ const ALLOCATION: &str = "LicenseAllocation";
 
 #[async_trait]
 impl OrderStore for DynamoStore {
-    async fn record_order(&self, order: &Order) -> Result<RecordOrder> {
+    async fn record_order(&self, order: &Order, audit: &AuditEntry) -> Result<RecordOrder> {
         let item = Stored::new(
             keys::org_pk(&order.partner_id),
             keys::order_sk(&order.order_id),
             ORDER,
             order.clone(),
         );
-        if self.put_if_absent(to_item(&item)?).await? {
+        let mut writes = vec![self.put_new(to_item(&item)?)?];
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        if self.transact(writes).await? == Transacted::Committed {
             return Ok(RecordOrder::Recorded);
         }
         let existing = self.order(&order.partner_id, &order.order_id).await?;
@@ -57,6 +59,7 @@ impl OrderStore for DynamoStore {
         partner: &OrgId,
         allocation: &Allocation,
         event: &EventEnvelope,
+        audit: &[AuditEntry],
     ) -> Result<Allocate> {
         // The remainder only ever goes down by what is allocated, and never below zero:
         // DynamoDB checks it in the same transaction that records the allocation.
@@ -73,6 +76,7 @@ impl OrderStore for DynamoStore {
         );
         let mut writes = vec![self.update(take)?, self.put_new(to_item(&item)?)?];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => Allocate::Allocated,
             Transacted::ConditionFailed(_) => Allocate::Insufficient,

@@ -1,55 +1,36 @@
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
 
+use super::admins;
 use super::dynamo::key;
-use super::dynamo::{to_item, DynamoStore, Item};
+use super::dynamo::{to_item, DynamoStore};
 use super::errors::{corrupt, StoreError};
 use super::items::{AdminItem, OrgItem, PendingAdminItem};
 use super::keys;
 use super::transact::Transacted;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Administrator, Email, Org, OrgId, Program};
+use crate::domain::{Administrator, AuditEntry, Email, Org, OrgId, Program};
 use crate::error::{AppError, Result};
-use crate::ports::{CreateOrg, JoinProgram, OrgStore};
+use crate::events::EventEnvelope;
+use crate::ports::{ChangeAdmin, CreateOrg, JoinProgram, OrgStore, PendingAuditFn};
 
 #[async_trait]
 impl OrgStore for DynamoStore {
-    async fn create_org(&self, org: &Org, first_admin: &Administrator) -> Result<CreateOrg> {
-        let new_item = |item: Item| -> Result<TransactWriteItem> {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .build()
-                .map_err(AppError::internal)?;
-            Ok(TransactWriteItem::builder().put(put).build())
-        };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(new_item(to_item(&OrgItem::from(org))?)?)
-            .transact_items(new_item(to_item(&AdminItem::from(first_admin))?)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(CreateOrg::Created),
-            Err(error) => {
-                let org_id_taken = matches!(
-                    error.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
-                        if cancelled.cancellation_reasons().first()
-                            .and_then(|reason| reason.code())
-                            == Some("ConditionalCheckFailed")
-                );
-                if org_id_taken {
-                    Ok(CreateOrg::OrgIdTaken)
-                } else {
-                    Err(StoreError::from_sdk(error).into())
-                }
-            }
-        }
+    async fn create_org(
+        &self,
+        org: &Org,
+        first_admin: &Administrator,
+        audit: &[AuditEntry],
+    ) -> Result<CreateOrg> {
+        let org_item = admins::with_first_admin(to_item(&OrgItem::from(org))?, first_admin);
+        let mut writes = vec![self.put_new(org_item)?, self.put_admin(None, first_admin)?];
+        writes.extend(self.audit_writes(audit)?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => CreateOrg::Created,
+            // Only a taken ORGID can refuse the writes of a brand-new org.
+            Transacted::ConditionFailed(_) => CreateOrg::OrgIdTaken,
+        })
     }
 
     async fn get_org(&self, org_id: &OrgId) -> Result<Option<Org>> {
@@ -78,34 +59,32 @@ impl OrgStore for DynamoStore {
             .collect())
     }
 
-    async fn join_program(&self, org_id: &OrgId, program: Program) -> Result<Option<JoinProgram>> {
+    async fn join_program(
+        &self,
+        org_id: &OrgId,
+        program: Program,
+        audit: &AuditEntry,
+    ) -> Result<Option<JoinProgram>> {
         let code = AttributeValue::S(program.code().to_string());
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(keys::org_pk(org_id)))
-            .key(keys::SK, AttributeValue::S(keys::ORG_PROFILE_SK.to_string()))
+        let join = Update::builder()
+            .set_key(Some(key(keys::org_pk(org_id), keys::ORG_PROFILE_SK)))
             .update_expression("SET programs = list_append(if_not_exists(programs, :empty), :program)")
             .condition_expression("attribute_exists(PK) AND NOT contains(programs, :code)")
             .expression_attribute_values(":program", AttributeValue::L(vec![code.clone()]))
             .expression_attribute_values(":empty", AttributeValue::L(vec![]))
-            .expression_attribute_values(":code", code)
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result.map_err(StoreError::from_sdk) {
-            Ok(output) => {
-                let item: OrgItem = serde_dynamo::from_item(output.attributes.unwrap_or_default())
-                    .map_err(|e| corrupt(OrgItem::ENTITY, e))?;
-                Ok(Some(JoinProgram::Joined(item.into())))
+            .expression_attribute_values(":code", code);
+        let mut writes = vec![self.update(join)?];
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        let joined = self.transact(writes).await? == Transacted::Committed;
+        // Either way the org as it now stands answers; a refusal means it already had
+        // the program, or is gone.
+        Ok(self.get_org(org_id).await?.map(|org| {
+            if joined {
+                JoinProgram::Joined(org)
+            } else {
+                JoinProgram::AlreadyMember(org)
             }
-            // Either the org is gone or it already has the program: the read tells which.
-            Err(StoreError::ConditionFailed) => {
-                Ok(self.get_org(org_id).await?.map(JoinProgram::AlreadyMember))
-            }
-            Err(other) => Err(other.into()),
-        }
+        }))
     }
 
     async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>> {
@@ -114,7 +93,13 @@ impl OrgStore for DynamoStore {
         Ok(items.into_iter().map(Administrator::from).collect())
     }
 
-    async fn claim_pending_admin(&self, sub: &str, email: &Email, now: DateTime<Utc>) -> Result<usize> {
+    async fn claim_pending_admin(
+        &self,
+        sub: &str,
+        email: &Email,
+        now: DateTime<Utc>,
+        audit: PendingAuditFn<'_>,
+    ) -> Result<usize> {
         let pending: Vec<PendingAdminItem> = self
             .query_all(
                 Some(keys::GSI1),
@@ -128,20 +113,60 @@ impl OrgStore for DynamoStore {
             let mut admin =
                 Administrator::full(invitation.org_id.clone(), sub.to_string(), email.clone(), now);
             admin.access = invitation.access;
-            let writes = vec![
-                self.put_new(to_item(&AdminItem::from(&admin))?)?,
+            let mut writes = vec![
+                self.put_admin(None, &admin)?,
                 self.delete_existing(key(invitation.pk.clone(), &invitation.sk))?,
             ];
+            writes.extend(self.full_admins_moved(
+                &admin.org_id,
+                admins::keeps_delta(None, Some(&admin)),
+                false,
+            )?);
+            writes.extend(self.audit_writes(&[audit(&admin.org_id)])?);
             match self.transact(writes).await? {
                 Transacted::Committed => claimed += 1,
-                // Already an administrator there, or claimed by a racing request.
-                Transacted::ConditionFailed(failed) if failed.first() == Some(&true) => {
+                // Already an administrator there: the pending role has nothing to add.
+                outcome if outcome.failed(0) => {
                     self.transact(vec![self.delete_existing(key(invitation.pk, &invitation.sk))?]).await?;
                 }
+                // Claimed by a racing request.
                 Transacted::ConditionFailed(_) => {}
             }
         }
         Ok(claimed)
+    }
+
+    async fn change_admin(
+        &self,
+        before: &Administrator,
+        after: Option<&Administrator>,
+        keep_last: bool,
+        event: Option<&EventEnvelope>,
+        audit: &AuditEntry,
+    ) -> Result<ChangeAdmin> {
+        let mut writes = vec![match after {
+            Some(after) => self.put_admin(Some(before), after)?,
+            None => self.delete_admin(before)?,
+        }];
+        let counter =
+            self.full_admins_moved(&before.org_id, admins::keeps_delta(Some(before), after), keep_last)?;
+        let counted = counter.is_some();
+        writes.extend(counter);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        writes.extend(self.outbox_writes(event.map(std::slice::from_ref).unwrap_or_default())?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => ChangeAdmin::Changed,
+            outcome if outcome.failed(0) => ChangeAdmin::Stale,
+            outcome if counted && outcome.failed(1) => ChangeAdmin::LastFullAdmin,
+            _ => ChangeAdmin::Stale,
+        })
+    }
+
+    async fn remove_pending_admin(&self, org_id: &OrgId, email: &Email, audit: &AuditEntry) -> Result<bool> {
+        let mut writes =
+            vec![self.delete_existing(key(keys::org_pk(org_id), &keys::pending_admin_sk(email.as_str())))?];
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
     async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {

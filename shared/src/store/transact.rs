@@ -67,12 +67,22 @@ impl DynamoStore {
     }
 
     pub(super) fn delete_existing(&self, key: Item) -> Result<Write> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .map_err(AppError::internal)?;
+        self.delete_if(key, "attribute_exists(PK)", &[])
+    }
+
+    /// A delete under a condition, with the values it names.
+    pub(super) fn delete_if(
+        &self,
+        key: Item,
+        condition: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) -> Result<Write> {
+        let mut delete =
+            Delete::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+        for (name, value) in values {
+            delete = delete.expression_attribute_values(*name, value.clone());
+        }
+        let delete = delete.build().map_err(AppError::internal)?;
         Ok(Write { item: TransactWriteItem::builder().delete(delete).build() })
     }
 

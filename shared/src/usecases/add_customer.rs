@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::access;
-use super::connections::ConnectionPorts;
+use super::connections::{connection_audit, ConnectionPorts};
+use super::invitations::{invite_emails_limited, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR};
 use crate::domain::{
-    Administrator, Caller, Connection, ConnectionStatus, Country, Email, Org, OrgName, Origin, Tenancy,
-    PARTNER_CUSTOMER_LIMIT,
+    Actor, Administrator, AuditAction, AuditEntry, Caller, Connection, ConnectionStatus, Country, Email, Org,
+    OrgName, Origin, Tenancy, PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -38,7 +39,7 @@ pub async fn add_customer(
     partner: &crate::domain::OrgId,
     input: AddCustomerInput,
 ) -> Result<AddedCustomer> {
-    let standing = access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    let standing = access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?;
     let name = OrgName::parse("company_name", &input.company_name)?.into_inner();
     let contact_email = Email::parse(&input.contact_email)
         .map_err(|_| AppError::invalid("contact_email is not a valid email address"))?;
@@ -49,6 +50,15 @@ pub async fn add_customer(
     let country = input.country.as_deref().map(Country::parse).transpose()?.map(Country::into_inner);
     let now = ports.clock.now();
     for _ in 0..MAX_ORG_ID_DRAWS {
+        // The contact's email counts in the partner's hourly limit of invitation emails.
+        let email_use = match ports
+            .limiter
+            .reserve(partner, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now)
+            .await?
+        {
+            Ok(email_use) => email_use,
+            Err(retry_after) => return Err(invite_emails_limited(retry_after)),
+        };
         let org = Org {
             org_id: ports.ids.org_id(),
             name: name.clone(),
@@ -79,19 +89,37 @@ pub async fn add_customer(
             }
             .envelope(ports.ids.uuid(), now)?,
         ];
+        let customer_id = org.org_id.clone();
+        let mut audit = connection_audit(
+            ports,
+            partner,
+            &customer_id,
+            AuditAction::ConnectionCreated,
+            Actor::through(caller, Some(partner)),
+            Actor::person(caller),
+            serde_json::json!({"origin": Origin::Added}),
+        )
+        .to_vec();
+        audit.push(AuditEntry::new(
+            &customer_id,
+            ports.ids.uuid(),
+            now,
+            Actor::through(caller, Some(partner)),
+            AuditAction::OrgCreated,
+            customer_id.to_string(),
+            serde_json::json!({"name": org.name, "tenancy": Tenancy::Multi, "pending_admin": contact_email}),
+        ));
+        let mut partner_admin =
+            Administrator::full(customer_id.clone(), caller.sub.clone(), caller.email.clone(), now);
+        partner_admin.granted_via = Some(partner.clone());
         let new = NewCustomer {
-            partner_admin: Administrator::full(
-                org.org_id.clone(),
-                caller.sub.clone(),
-                caller.email.clone(),
-                now,
-            ),
+            partner_admin,
             contact_email: contact_email.clone(),
             contact_name: contact_name.clone(),
             connection: connection.clone(),
             org,
         };
-        match ports.connections.add_customer(&new, &events).await? {
+        match ports.connections.add_customer(&new, &events, &audit, &email_use).await? {
             AddCustomer::Created => {
                 outbox::publish_committed(ports.publisher, ports.outbox, &events).await;
                 tracing::info!(partner_id = %partner, customer_id = %new.org.org_id, by = %standing.admin.sub, "customer added");
@@ -101,7 +129,7 @@ pub async fn add_customer(
             AddCustomer::LimitReached => {
                 return Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT })
             }
-            AddCustomer::OrgIdTaken => continue,
+            AddCustomer::OrgIdTaken | AddCustomer::RateRaced => continue,
         }
     }
     Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })

@@ -1,27 +1,49 @@
 //! Administrator delegation: a full administrator invites an email as administrator
-//! (full, or custom with named permissions); only that email can accept, once,
-//! within 7 days. This is how a customer makes its partner an administrator.
+//! (full, or custom with named permissions, optionally for a limited time); only that
+//! (verified) email can accept, once, within 7 days. Administrators are changed and
+//! removed by email; an org always keeps a full administrator without an expiry.
+//! This is how a customer makes its partner an administrator.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::access;
+use super::access::{self, Standing};
 use crate::domain::{
-    Access, AdminInvitation, Administrator, Caller, Email, InvitationStatus, InviteCode, OrgId, Permission,
-    ADMIN_INVITATION_LIFETIME,
+    Access, Actor, AdminInvitation, Administrator, AuditAction, AuditEntry, Caller, Email, InvitationStatus,
+    InviteCode, OrgId, Permission, ADMIN_INVITATION_LIFETIME, MAX_ACCESS_DURATION,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
+use crate::http::pagination::PageRequest;
 use crate::ports::{
-    AcceptInvitation, AdminInvitationStore, Clock, EventPublisher, IdSource, OrgStore, OutboxStore,
+    AcceptInvitation, AdminInvitationStore, ChangeAdmin, Clock, ConnectionStore, EventPublisher, IdSource,
+    OrgStore, OutboxStore,
 };
+
+/// Reads and writes that raced another change are retried this often.
+const STALE_ROUNDS: usize = 5;
 
 pub struct AdminPorts<'a> {
     pub orgs: &'a dyn OrgStore,
+    pub connections: &'a dyn ConnectionStore,
     pub invitations: &'a dyn AdminInvitationStore,
     pub outbox: &'a dyn OutboxStore,
     pub publisher: &'a dyn EventPublisher,
     pub clock: &'a dyn Clock,
     pub ids: &'a dyn IdSource,
+}
+
+impl AdminPorts<'_> {
+    fn audit(
+        &self,
+        org: &OrgId,
+        actor: Actor,
+        action: AuditAction,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> AuditEntry {
+        AuditEntry::new(org, self.ids.uuid(), self.clock.now(), actor, action, target, detail)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +52,33 @@ pub struct Invite {
     pub access: String,
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
+    #[serde(default)]
+    pub access_expires_at: Option<String>,
+}
+
+/// `PUT /v1/orgs/{org_id}/admins/{email}`: the administrator's whole standing.
+#[derive(Debug, Deserialize)]
+pub struct ChangeInput {
+    pub access: String,
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
+    #[serde(default)]
+    pub access_expires_at: Option<String>,
+}
+
+/// Time-limited access: after now, and at most a year ahead.
+fn access_end(raw: Option<&str>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let end = DateTime::parse_from_rfc3339(raw)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| AppError::invalid("access_expires_at must be an RFC 3339 timestamp"))?;
+    if end <= now {
+        return Err(AppError::invalid("access_expires_at must be in the future"));
+    }
+    if end > now + MAX_ACCESS_DURATION {
+        return Err(AppError::invalid("access_expires_at must be at most one year ahead"));
+    }
+    Ok(Some(end))
 }
 
 fn parse_access(access: &str, permissions: Option<Vec<String>>) -> Result<(Access, Vec<Permission>)> {
@@ -63,6 +112,8 @@ pub struct InvitationView {
     pub permissions: Vec<Permission>,
     pub status: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl InvitationView {
@@ -79,6 +130,7 @@ impl InvitationView {
             permissions: invitation.permissions.clone(),
             status: status.to_string(),
             expires_at: invitation.expires_at,
+            access_expires_at: invitation.access_expires_at,
         }
     }
 }
@@ -89,10 +141,11 @@ pub async fn invite(
     org: &OrgId,
     input: Invite,
 ) -> Result<InvitationView> {
-    access::full_admin_of(ports.orgs, caller, org).await?;
+    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
     let email = Email::parse(&input.email)?;
     let (access, permissions) = parse_access(&input.access, input.permissions)?;
     let now = ports.clock.now();
+    let access_expires_at = access_end(input.access_expires_at.as_deref(), now)?;
     let invitation = AdminInvitation {
         invitation_id: ports.ids.uuid(),
         org_id: org.clone(),
@@ -103,11 +156,19 @@ pub async fn invite(
         invited_by: caller.sub.clone(),
         created_at: now,
         expires_at: now + ADMIN_INVITATION_LIFETIME,
+        access_expires_at,
     };
     let event = DomainEvent::AdminInvited { org_id: org.clone(), invitation_id: invitation.invitation_id }
         .envelope(ports.ids.uuid(), now)?;
+    let audit = ports.audit(
+        org,
+        standing.actor(caller),
+        AuditAction::AdminInvited,
+        invitation.email.as_str(),
+        serde_json::json!({"access": access, "permissions": invitation.permissions, "access_expires_at": access_expires_at}),
+    );
     let token = InviteCode::from_random(ports.ids.secret());
-    ports.invitations.create_invitation(&invitation, &token, &event).await?;
+    ports.invitations.create_invitation(&invitation, &token, &event, &audit).await?;
     outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
     Ok(InvitationView::of(&invitation, now))
 }
@@ -117,6 +178,43 @@ pub struct Accepted {
     pub org_id: OrgId,
     pub access: Access,
     pub permissions: Vec<Permission>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_via: Option<GrantedVia>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GrantedVia {
+    pub partner_id: OrgId,
+}
+
+/// The connected partner (if any) that the person administers: access they take up
+/// in the customer then comes through that partner, and ends with the connection.
+async fn partner_through(ports: &AdminPorts<'_>, person: &str, customer: &OrgId) -> Result<Option<OrgId>> {
+    let now = ports.clock.now();
+    let administers: std::collections::HashSet<OrgId> = ports
+        .orgs
+        .orgs_of_admin(person)
+        .await?
+        .into_iter()
+        .filter(|(admin, org)| admin.is_current(now) && org.is_partner())
+        .map(|(_, org)| org.org_id)
+        .collect();
+    if administers.is_empty() {
+        return Ok(None);
+    }
+    let mut page = PageRequest::first(100);
+    loop {
+        let (connections, next) = ports.connections.partners_of(customer, &page).await?;
+        if let Some(found) = connections.into_iter().find(|c| administers.contains(&c.partner_id)) {
+            return Ok(Some(found.partner_id));
+        }
+        match next {
+            Some(cursor) => page.after = Some(cursor),
+            None => return Ok(None),
+        }
+    }
 }
 
 pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) -> Result<Accepted> {
@@ -126,34 +224,69 @@ pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) ->
     if invitation.email != caller.email {
         return Err(AppError::forbidden("this invitation was sent to another email address"));
     }
-    let now = ports.clock.now();
     let gone = || AppError::Gone("this invitation was already used or has expired".into());
-    if invitation.status != InvitationStatus::Pending || invitation.expires_at <= now {
-        return Err(gone());
-    }
-    let admin = Administrator {
-        org_id: invitation.org_id.clone(),
-        sub: caller.sub.clone(),
-        email: caller.email.clone(),
-        access: invitation.access,
-        permissions: invitation.permissions.clone(),
-        added_at: now,
-    };
-    let event = DomainEvent::AdminInvitationAccepted {
-        org_id: invitation.org_id.clone(),
-        invitation_id: invitation.invitation_id,
-        sub: caller.sub.clone(),
-    }
-    .envelope(ports.ids.uuid(), now)?;
-    match ports.invitations.accept_invitation(&invitation, &admin, now, &event).await? {
-        AcceptInvitation::Accepted => {
-            outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
-            Ok(Accepted { org_id: admin.org_id, access: admin.access, permissions: admin.permissions })
+    for _ in 0..STALE_ROUNDS {
+        let now = ports.clock.now();
+        if invitation.status != InvitationStatus::Pending || invitation.expires_at <= now {
+            return Err(gone());
         }
-        AcceptInvitation::Gone => Err(gone()),
+        let before = ports.orgs.get_admin(&invitation.org_id, &caller.sub).await?;
+        let granted_via = partner_through(ports, &caller.sub, &invitation.org_id).await?;
+        let admin = Administrator {
+            org_id: invitation.org_id.clone(),
+            sub: caller.sub.clone(),
+            email: caller.email.clone(),
+            access: invitation.access,
+            permissions: invitation.permissions.clone(),
+            added_at: now,
+            granted_via: granted_via.clone(),
+            access_expires_at: invitation.access_expires_at,
+            version: 0,
+        };
+        let event = DomainEvent::AdminInvitationAccepted {
+            org_id: invitation.org_id.clone(),
+            invitation_id: invitation.invitation_id,
+            sub: caller.sub.clone(),
+        }
+        .envelope(ports.ids.uuid(), now)?;
+        let audit = ports.audit(
+            &invitation.org_id,
+            Actor::through(caller, granted_via.as_ref()),
+            AuditAction::AdminAccepted,
+            caller.email.as_str(),
+            serde_json::json!({
+                "invitation_id": invitation.invitation_id,
+                "access": admin.access,
+                "permissions": admin.permissions,
+                "access_expires_at": admin.access_expires_at,
+            }),
+        );
+        match ports
+            .invitations
+            .accept_invitation(&invitation, before.as_ref(), &admin, now, &event, &audit)
+            .await?
+        {
+            AcceptInvitation::Accepted => {
+                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+                return Ok(Accepted {
+                    org_id: admin.org_id,
+                    access: admin.access,
+                    permissions: admin.permissions,
+                    granted_via: granted_via.map(|partner_id| GrantedVia { partner_id }),
+                    access_expires_at: admin.access_expires_at,
+                });
+            }
+            AcceptInvitation::Gone => return Err(gone()),
+            AcceptInvitation::LastFullAdmin => return Err(AppError::LastFullAdmin),
+            AcceptInvitation::Stale => continue,
+        }
     }
+    Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
 }
 
+/// One line of `GET /v1/orgs/{org_id}/admins`: an administrator (`active`) or
+/// someone who may become one (`pending`: an invitation, or the contact of an
+/// account a partner created).
 #[derive(Debug, Serialize)]
 pub struct AdminEntry {
     /// `administrator`, `invitation`, or `pending` (an account a partner created).
@@ -162,30 +295,43 @@ pub struct AdminEntry {
     pub email: Email,
     pub access: Access,
     pub permissions: Vec<Permission>,
+    pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub granted_via: Option<GrantedVia>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<InvitationView>,
 }
 
+impl AdminEntry {
+    fn active(admin: Administrator) -> Self {
+        Self {
+            kind: "administrator",
+            email: admin.email,
+            access: admin.access,
+            permissions: admin.permissions,
+            status: "active",
+            granted_via: admin.granted_via.map(|partner_id| GrantedVia { partner_id }),
+            access_expires_at: admin.access_expires_at,
+            added_at: Some(admin.added_at),
+            invitation: None,
+        }
+    }
+}
+
+async fn current_admins(ports: &AdminPorts<'_>, org: &OrgId) -> Result<Vec<Administrator>> {
+    access::current_admins(ports.orgs, org, ports.clock.now()).await
+}
+
 /// `GET /v1/orgs/{org_id}/admins`: any administrator of the org.
 pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Result<Vec<AdminEntry>> {
-    access::admin_of(ports.orgs, caller, org).await?;
+    access::admin_of(ports.orgs, ports.clock, caller, org).await?;
     let now = ports.clock.now();
-    let mut entries: Vec<AdminEntry> = ports
-        .orgs
-        .admins_of(org)
-        .await?
-        .into_iter()
-        .map(|a| AdminEntry {
-            kind: "administrator",
-            email: a.email,
-            access: a.access,
-            permissions: a.permissions,
-            added_at: Some(a.added_at),
-            invitation: None,
-        })
-        .collect();
+    let mut entries: Vec<AdminEntry> =
+        current_admins(ports, org).await?.into_iter().map(AdminEntry::active).collect();
     for invitation in ports.invitations.invitations_of(org).await? {
         let view = InvitationView::of(&invitation, now);
         if view.status == "pending" {
@@ -194,6 +340,9 @@ pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Resul
                 email: invitation.email,
                 access: invitation.access,
                 permissions: invitation.permissions,
+                status: "pending",
+                granted_via: None,
+                access_expires_at: invitation.access_expires_at,
                 added_at: None,
                 invitation: Some(view),
             });
@@ -205,11 +354,129 @@ pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Resul
             email,
             access,
             permissions: Vec::new(),
+            status: "pending",
+            granted_via: None,
+            access_expires_at: None,
             added_at: None,
             invitation: None,
         });
     }
     Ok(entries)
+}
+
+/// The email in a path: API Gateway may hand it over percent-encoded.
+fn email_param(raw: &str) -> Result<Email> {
+    let decoded =
+        percent_decode(raw).ok_or_else(|| AppError::not_found("no administrator has this email"))?;
+    Email::parse(&decoded).map_err(|_| AppError::not_found("no administrator has this email"))
+}
+
+fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn admin_by_email(ports: &AdminPorts<'_>, org: &OrgId, email: &Email) -> Result<Option<Administrator>> {
+    Ok(current_admins(ports, org).await?.into_iter().find(|a| a.email == *email))
+}
+
+/// `PUT /v1/orgs/{org_id}/admins/{email}`: a full administrator sets another's (or
+/// their own) access, permissions and expiry.
+pub async fn change(
+    ports: &AdminPorts<'_>,
+    caller: &Caller,
+    org: &OrgId,
+    raw_email: &str,
+    input: ChangeInput,
+) -> Result<AdminEntry> {
+    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
+    let email = email_param(raw_email)?;
+    let (access, permissions) = parse_access(&input.access, input.permissions)?;
+    let access_expires_at = access_end(input.access_expires_at.as_deref(), ports.clock.now())?;
+    for _ in 0..STALE_ROUNDS {
+        let before = admin_by_email(ports, org, &email)
+            .await?
+            .ok_or_else(|| AppError::not_found("no administrator has this email"))?;
+        let after =
+            Administrator { access, permissions: permissions.clone(), access_expires_at, ..before.clone() };
+        let audit = ports.audit(
+            org,
+            standing.actor(caller),
+            AuditAction::AdminChanged,
+            email.as_str(),
+            serde_json::json!({
+                "from": {"access": before.access, "permissions": before.permissions, "access_expires_at": before.access_expires_at},
+                "to": {"access": after.access, "permissions": after.permissions, "access_expires_at": after.access_expires_at},
+            }),
+        );
+        match ports.orgs.change_admin(&before, Some(&after), true, None, &audit).await? {
+            ChangeAdmin::Changed => return Ok(AdminEntry::active(after)),
+            ChangeAdmin::LastFullAdmin => return Err(AppError::LastFullAdmin),
+            ChangeAdmin::Stale => continue,
+        }
+    }
+    Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
+}
+
+/// `DELETE /v1/orgs/{org_id}/admins/{email}`: a full administrator removes anyone,
+/// any administrator removes themselves; from then on that person has no standing.
+/// The pending contact of an account a partner created can be removed too.
+pub async fn remove(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId, raw_email: &str) -> Result<()> {
+    let standing: Standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
+    let email = email_param(raw_email)?;
+    if email != standing.admin.email && !standing.admin.is_full() {
+        return Err(AppError::forbidden("this requires full administrator access"));
+    }
+    for _ in 0..STALE_ROUNDS {
+        let now = ports.clock.now();
+        let Some(before) = admin_by_email(ports, org, &email).await? else {
+            let audit = ports.audit(
+                org,
+                standing.actor(caller),
+                AuditAction::AdminRemoved,
+                email.as_str(),
+                serde_json::json!({"status": "pending"}),
+            );
+            if ports.orgs.remove_pending_admin(org, &email, &audit).await? {
+                return Ok(());
+            }
+            return Err(AppError::not_found("no administrator has this email"));
+        };
+        let event = DomainEvent::AdminRemoved {
+            org_id: org.clone(),
+            email: email.to_string(),
+            by_self: email == standing.admin.email,
+        }
+        .envelope(ports.ids.uuid(), now)?;
+        let audit = ports.audit(
+            org,
+            standing.actor(caller),
+            AuditAction::AdminRemoved,
+            email.as_str(),
+            serde_json::json!({"access": before.access, "permissions": before.permissions, "granted_via": before.granted_via}),
+        );
+        match ports.orgs.change_admin(&before, None, true, Some(&event), &audit).await? {
+            ChangeAdmin::Changed => {
+                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+                return Ok(());
+            }
+            ChangeAdmin::LastFullAdmin => return Err(AppError::LastFullAdmin),
+            ChangeAdmin::Stale => continue,
+        }
+    }
+    Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
 }
 
 #[cfg(test)]
@@ -229,5 +496,24 @@ mod tests {
         assert!(parse_access("custom", None).is_err());
         assert!(parse_access("owner", None).is_err());
         assert!(parse_access("custom", Some(vec!["admin.all".into()])).is_err());
+    }
+
+    #[test]
+    fn time_limited_access_is_in_the_future_and_at_most_a_year_ahead() {
+        let now = Utc::now();
+        let at = |d: chrono::Duration| (now + d).to_rfc3339();
+        assert!(access_end(Some(&at(chrono::Duration::hours(1))), now).unwrap().is_some());
+        assert!(access_end(Some(&at(chrono::Duration::days(365))), now).is_ok());
+        assert!(access_end(Some(&at(chrono::Duration::days(367))), now).is_err());
+        assert!(access_end(Some(&at(-chrono::Duration::hours(1))), now).is_err());
+        assert!(access_end(Some("tomorrow"), now).is_err());
+        assert_eq!(access_end(None, now).unwrap(), None);
+    }
+
+    #[test]
+    fn emails_in_paths_may_be_percent_encoded() {
+        assert_eq!(email_param("ada%40example.com").unwrap().as_str(), "ada@example.com");
+        assert_eq!(email_param("Ada+ops@Example.com").unwrap().as_str(), "ada+ops@example.com");
+        assert!(email_param("%zz").is_err());
     }
 }

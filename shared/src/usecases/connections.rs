@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::access;
 use super::invitations::resolve;
 use crate::domain::{
-    Caller, Connection, ConnectionStatus, OrgId, Origin, Program, RemovedBy, PARTNER_CUSTOMER_LIMIT,
+    Actor, AuditAction, AuditEntry, Caller, Connection, ConnectionStatus, OrgId, Origin, Program, RemovedBy,
+    PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -17,6 +18,7 @@ use crate::ports::{Clock, Connect, ConnectionStore, EventPublisher, IdSource, Or
 pub struct ConnectionPorts<'a> {
     pub orgs: &'a dyn OrgStore,
     pub connections: &'a dyn ConnectionStore,
+    pub limiter: &'a dyn crate::ports::RateLimiter,
     pub outbox: &'a dyn OutboxStore,
     pub publisher: &'a dyn EventPublisher,
     pub clock: &'a dyn Clock,
@@ -45,11 +47,20 @@ pub async fn accept_invitation(
     let (_, partner) = resolve(ports.connections, code).await?;
     let customer = OrgId::parse(&input.customer_org_id)
         .map_err(|_| AppError::invalid("customer_org_id must be an org id of 8 decimal digits"))?;
-    access::full_admin_of(ports.orgs, caller, &customer).await?;
+    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, &customer).await?;
     if customer == partner {
         return Err(AppError::SelfConnection);
     }
     let now = ports.clock.now();
+    let audit = connection_audit(
+        ports,
+        &partner,
+        &customer,
+        AuditAction::ConnectionCreated,
+        standing.actor(caller),
+        Actor::person(caller),
+        serde_json::json!({"origin": Origin::Invite}),
+    );
     let connection = Connection {
         partner_id: partner.clone(),
         customer_id: customer.clone(),
@@ -60,7 +71,7 @@ pub async fn accept_invitation(
     let event =
         DomainEvent::ConnectionCreated { partner_id: partner, customer_id: customer, origin: Origin::Invite }
             .envelope(ports.ids.uuid(), now)?;
-    match ports.connections.connect(&connection, &event).await? {
+    match ports.connections.connect(&connection, &event, &audit).await? {
         Connect::Created => {
             outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
             Ok(Accepted::Created(connection))
@@ -82,15 +93,29 @@ pub async fn remove_connection(
         RemovedBy::Partner => partner,
         RemovedBy::Customer => customer,
     };
-    access::full_admin_of(ports.orgs, caller, acting_org).await?;
+    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, acting_org).await?;
     let now = ports.clock.now();
+    // Each side's log names who acted; the customer's says which partner acted for it.
+    let (for_customer, for_partner) = match by {
+        RemovedBy::Partner => (Actor::through(caller, Some(partner)), Actor::person(caller)),
+        RemovedBy::Customer => (standing.actor(caller), Actor::person(caller)),
+    };
+    let audit = connection_audit(
+        ports,
+        partner,
+        customer,
+        AuditAction::ConnectionRemoved,
+        for_customer,
+        for_partner,
+        serde_json::json!({"removed_by": by}),
+    );
     let event = DomainEvent::ConnectionRemoved {
         partner_id: partner.clone(),
         customer_id: customer.clone(),
         removed_by: by,
     }
     .envelope(ports.ids.uuid(), now)?;
-    if !ports.connections.disconnect(partner, customer, &event).await? {
+    if !ports.connections.disconnect(partner, customer, &event, &audit).await? {
         return Err(AppError::not_found("there is no such connection"));
     }
     outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
@@ -105,15 +130,41 @@ pub struct PartnerOfCustomer {
     pub connected_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A connection's entries for both logs: the customer's and the partner's.
+pub(super) fn connection_audit(
+    ports: &ConnectionPorts<'_>,
+    partner: &OrgId,
+    customer: &OrgId,
+    action: AuditAction,
+    customer_actor: Actor,
+    partner_actor: Actor,
+    detail: serde_json::Value,
+) -> [AuditEntry; 2] {
+    let now = ports.clock.now();
+    [
+        AuditEntry::new(
+            customer,
+            ports.ids.uuid(),
+            now,
+            customer_actor,
+            action,
+            partner.to_string(),
+            detail.clone(),
+        ),
+        AuditEntry::new(partner, ports.ids.uuid(), now, partner_actor, action, customer.to_string(), detail),
+    ]
+}
+
 /// `GET /v1/orgs/{customer_id}/partners`: any administrator of the customer.
 pub async fn partners_of(
     orgs: &dyn OrgStore,
     connections: &dyn ConnectionStore,
+    clock: &dyn Clock,
     caller: &Caller,
     customer: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<PartnerOfCustomer>> {
-    access::admin_of(orgs, caller, customer).await?;
+    access::admin_of(orgs, clock, caller, customer).await?;
     let (found, next) = connections.partners_of(customer, page).await?;
     let ids: Vec<OrgId> = found.iter().map(|c| c.partner_id.clone()).collect();
     let mut partner_orgs = orgs.orgs(&ids).await?;

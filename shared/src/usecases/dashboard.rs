@@ -53,7 +53,14 @@ pub async fn customers(
     page: &PageRequest,
     service: Option<&str>,
 ) -> Result<CustomerList> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    access::partner_admin_with(
+        ports.orgs,
+        ports.clock,
+        caller,
+        partner,
+        Some(Permission::CustomerDashboardView),
+    )
+    .await?;
     let (connections, next): (_, Option<Cursor>) = ports.connections.customers_of(partner, page).await?;
     let ids: Vec<OrgId> = connections.iter().map(|c| c.customer_id.clone()).collect();
     let mut orgs = ports.orgs.orgs(&ids).await?;
@@ -110,7 +117,14 @@ pub async fn customer(
     partner: &OrgId,
     customer: &OrgId,
 ) -> Result<CustomerDetail> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    access::partner_admin_with(
+        ports.orgs,
+        ports.clock,
+        caller,
+        partner,
+        Some(Permission::CustomerDashboardView),
+    )
+    .await?;
     let not_connected = || AppError::not_found("this customer is not connected to the partner");
     let connection = ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
     let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;

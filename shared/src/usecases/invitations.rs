@@ -12,6 +12,15 @@ use crate::ports::{Clock, ConnectionStore, EventPublisher, IdSource, OrgStore, O
 /// At most this many invitation emails per partner per rolling hour.
 pub const INVITE_EMAILS_PER_HOUR: u32 = 50;
 pub const MAX_MESSAGE_CHARS: usize = 1_000;
+/// The limit's name: emailed links and the emails of "Add a customer" share it.
+pub const INVITE_EMAILS: &str = "invite-emails";
+
+pub fn invite_emails_limited(retry_after: std::time::Duration) -> AppError {
+    AppError::RateLimited {
+        message: format!("at most {INVITE_EMAILS_PER_HOUR} invitation emails per hour; try again later"),
+        retry_after,
+    }
+}
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct InviteLink {
@@ -24,19 +33,25 @@ pub fn link_url(base_url: &str, code: &InviteCode) -> String {
 }
 
 /// A partner admin (full, or `customer-dashboard.view`) of a partner-badged org.
-async fn partner_admin(store: &dyn OrgStore, caller: &Caller, partner: &OrgId) -> Result<access::Standing> {
-    access::partner_admin_with(store, caller, partner, Some(Permission::CustomerDashboardView)).await
+async fn partner_admin(
+    store: &dyn OrgStore,
+    clock: &dyn Clock,
+    caller: &Caller,
+    partner: &OrgId,
+) -> Result<access::Standing> {
+    access::partner_admin_with(store, clock, caller, partner, Some(Permission::CustomerDashboardView)).await
 }
 
 pub async fn invite_link(
     orgs: &dyn OrgStore,
     connections: &dyn ConnectionStore,
     ids: &dyn IdSource,
+    clock: &dyn Clock,
     caller: &Caller,
     partner: &OrgId,
     base_url: &str,
 ) -> Result<InviteLink> {
-    partner_admin(orgs, caller, partner).await?;
+    partner_admin(orgs, clock, caller, partner).await?;
     let code = match connections.invite_code_of(partner).await? {
         Some(code) => code,
         None => connections.assign_invite_code(partner, &InviteCode::from_random(ids.secret())).await?,
@@ -108,24 +123,21 @@ pub async fn email_invite_link(
     input: EmailInvite,
     base_url: &str,
 ) -> Result<Email> {
-    partner_admin(ports.orgs, caller, partner).await?;
+    partner_admin(ports.orgs, ports.clock, caller, partner).await?;
     let email = Email::parse(&input.email)?;
     let message = input.message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
     if message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
         return Err(AppError::invalid(format!("message must be at most {MAX_MESSAGE_CHARS} characters")));
     }
     // Make sure the link exists before anyone is told about it.
-    invite_link(ports.orgs, ports.connections, ports.ids, caller, partner, base_url).await?;
+    invite_link(ports.orgs, ports.connections, ports.ids, ports.clock, caller, partner, base_url).await?;
     let now = ports.clock.now();
     if let Err(retry_after) = ports
         .limiter
-        .take(partner, "invite-emails", INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now)
+        .take(partner, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now)
         .await?
     {
-        return Err(AppError::RateLimited {
-            message: format!("at most {INVITE_EMAILS_PER_HOUR} invitation emails per hour; try again later"),
-            retry_after,
-        });
+        return Err(invite_emails_limited(retry_after));
     }
     let event =
         DomainEvent::CustomerInvited { partner_id: partner.clone(), email: email.to_string(), message }

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 
 use super::access;
-use crate::domain::{Caller, Org, OrgId, Program};
+use crate::domain::{AuditAction, AuditEntry, Caller, Org, OrgId, Program};
 use crate::error::{AppError, Result};
-use crate::ports::{JoinProgram as Joined, OrgStore};
+use crate::ports::{Clock, IdSource, JoinProgram as Joined, OrgStore};
 
 #[derive(Debug, Deserialize)]
 pub struct JoinProgram {
@@ -15,13 +15,27 @@ pub struct JoinProgram {
 
 pub async fn join_program(
     store: &dyn OrgStore,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
     caller: &Caller,
     org_id: &OrgId,
     input: JoinProgram,
 ) -> Result<Joined> {
-    access::full_admin_of(store, caller, org_id).await?;
+    let standing = access::full_admin_of(store, clock, caller, org_id).await?;
     let program = Program::parse(&input.program)?;
-    store.join_program(org_id, program).await?.ok_or_else(|| AppError::not_found("organization not found"))
+    let audit = AuditEntry::new(
+        org_id,
+        ids.uuid(),
+        clock.now(),
+        standing.actor(caller),
+        AuditAction::ProgramJoined,
+        program.code(),
+        serde_json::json!({"program": program}),
+    );
+    store
+        .join_program(org_id, program, &audit)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization not found"))
 }
 
 impl Joined {

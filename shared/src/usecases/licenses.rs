@@ -1,11 +1,14 @@
-//! Orders (the stand-in for the commerce feed) and license allocation under the
-//! program's rules.
+//! Orders, which only the commerce system's feed records (a partner cannot declare
+//! its own purchases or their dates), and license allocation under the program's
+//! rules.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::access;
-use crate::domain::{service, Allocation, Caller, Order, OrderTenancy, OrgId};
+use crate::domain::{
+    service, Actor, Allocation, AuditAction, AuditEntry, Caller, MachineClient, Order, OrderTenancy, OrgId,
+};
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
 use crate::http::pagination::{Page, PageRequest};
@@ -61,11 +64,14 @@ fn placed_at(raw: &str) -> Result<DateTime<Utc>> {
 /// whether it was new (`true`: 201) or a repeat of the same content (`false`: 200).
 pub async fn record_order(
     ports: &LicensePorts<'_>,
-    caller: &Caller,
+    feed: &MachineClient,
     partner: &OrgId,
     input: RecordOrderInput,
 ) -> Result<(Order, bool)> {
-    access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    let org = ports.orgs.get_org(partner).await?.ok_or_else(access::no_standing)?;
+    if !org.is_partner() {
+        return Err(AppError::NotAPartner);
+    }
     let order_id = input.order_id.trim().to_string();
     if order_id.is_empty()
         || order_id.len() > MAX_ORDER_ID_LEN
@@ -96,7 +102,22 @@ pub async fn record_order(
         remaining: quantity,
         recorded_at: ports.clock.now(),
     };
-    match ports.orders.record_order(&order).await? {
+    let audit = AuditEntry::new(
+        partner,
+        ports.ids.uuid(),
+        order.recorded_at,
+        Actor::machine(feed),
+        AuditAction::OrderRecorded,
+        order.order_id.clone(),
+        serde_json::json!({
+            "service": order.service,
+            "quantity": order.quantity,
+            "tenancy": order.tenancy,
+            "placed_at": order.placed_at,
+            "customer_org_id": order.customer_org_id,
+        }),
+    );
+    match ports.orders.record_order(&order, &audit).await? {
         RecordOrder::Recorded => Ok((order, true)),
         RecordOrder::Existing(existing) if existing.same_content(&order) => Ok((existing, false)),
         RecordOrder::Existing(_) => Err(AppError::Conflict(format!(
@@ -119,7 +140,7 @@ pub async fn allocate(
     partner: &OrgId,
     input: AllocateInput,
 ) -> Result<Allocation> {
-    access::partner_admin_with(ports.orgs, caller, partner, None).await?;
+    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?;
     let quantity = quantity(input.quantity)?;
     let target = OrgId::parse(&input.target_org_id)
         .map_err(|_| AppError::invalid("target_org_id must be an org id of 8 decimal digits"))?;
@@ -159,7 +180,33 @@ pub async fn allocate(
         quantity,
     }
     .envelope(ports.ids.uuid(), now)?;
-    match ports.orders.allocate(partner, &allocation, &event).await? {
+    let detail = serde_json::json!({
+        "allocation_id": allocation.allocation_id,
+        "order_id": allocation.order_id,
+        "target_org_id": allocation.target_org_id,
+        "quantity": quantity,
+    });
+    let mut audit = vec![AuditEntry::new(
+        partner,
+        ports.ids.uuid(),
+        now,
+        Actor::person(caller),
+        AuditAction::LicenseAllocated,
+        allocation.target_org_id.to_string(),
+        detail.clone(),
+    )];
+    if allocation.target_org_id != *partner {
+        audit.push(AuditEntry::new(
+            &allocation.target_org_id,
+            ports.ids.uuid(),
+            now,
+            Actor::through(caller, Some(partner)),
+            AuditAction::LicenseAllocated,
+            allocation.target_org_id.to_string(),
+            detail,
+        ));
+    }
+    match ports.orders.allocate(partner, &allocation, &event, &audit).await? {
         Allocate::Allocated => {
             outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
             Ok(allocation)
@@ -179,8 +226,14 @@ pub async fn licenses(
     partner: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<Order>> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(crate::domain::Permission::LicensingView))
-        .await?;
+    access::partner_admin_with(
+        ports.orgs,
+        ports.clock,
+        caller,
+        partner,
+        Some(crate::domain::Permission::LicensingView),
+    )
+    .await?;
     let (orders, next) = ports.orders.orders_of(partner, page).await?;
     Ok(Page::new(orders, next))
 }

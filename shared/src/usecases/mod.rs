@@ -4,6 +4,7 @@
 pub mod access;
 pub mod add_customer;
 pub mod admins;
+pub mod audit;
 pub mod connections;
 pub mod dashboard;
 pub mod invitations;

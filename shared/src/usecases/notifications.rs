@@ -13,11 +13,12 @@ const PER_CUSTOMER: u32 = 100;
 pub async fn own(
     orgs: &dyn OrgStore,
     notifications: &dyn NotificationStore,
+    clock: &dyn Clock,
     caller: &Caller,
     org: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<Notification>> {
-    access::admin_of(orgs, caller, org).await?;
+    access::admin_of(orgs, clock, caller, org).await?;
     let (items, next) = notifications.notifications_of(org, page).await?;
     Ok(Page::new(items, next))
 }
@@ -30,7 +31,8 @@ pub struct FeedPorts<'a> {
 }
 
 async fn feed_standing(ports: &FeedPorts<'_>, caller: &Caller, partner: &OrgId) -> Result<()> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::NotificationsView)).await?;
+    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, Some(Permission::NotificationsView))
+        .await?;
     Ok(())
 }
 

@@ -132,6 +132,21 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
             delivered.emails += send_once(ports, envelope, &mail).await? as usize;
         }
+        DomainEvent::AdminRemoved { org_id, email, by_self } => {
+            let org = org(ports, &org_id).await?;
+            let to = Email::parse(&email)?;
+            let note = notification(
+                envelope,
+                &org_id,
+                "admin_removed",
+                "Administrator removed",
+                format!("{to} is no longer an administrator of {}.", org.name),
+                None,
+            );
+            delivered.notifications += ports.notifications.record(&note).await? as usize;
+            delivered.emails +=
+                send_once(ports, envelope, &templates::admin_removed(&to, &org, by_self)).await? as usize;
+        }
         // Nobody is told of these: the inviter sees the list, the partner its licenses.
         DomainEvent::AdminInvitationAccepted { .. } | DomainEvent::LicenseAllocated { .. } => {}
         DomainEvent::ServiceAdded { org_id, entitlement_id, service, .. } => {
@@ -205,7 +220,9 @@ async fn tell_full_admins(
     delivered: &mut Delivered,
 ) -> Result<()> {
     delivered.notifications += ports.notifications.record(&note).await? as usize;
-    for admin in ports.orgs.admins_of(org_id).await?.into_iter().filter(|a| a.is_full()) {
+    let now = ports.clock.now();
+    for admin in ports.orgs.admins_of(org_id).await?.into_iter().filter(|a| a.is_full() && a.is_current(now))
+    {
         delivered.emails += send_once(ports, envelope, &mail_for(&admin.email)).await? as usize;
     }
     Ok(())

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::access;
 use crate::domain::{
-    service, trial_end, Caller, Entitlement, EntitlementStatus, Kind, OrgId, Permission, Term, GATEWAY,
-    SDWAN_ORCHESTRATOR,
+    service, trial_end, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind, OrgId,
+    Permission, Term, GATEWAY, SDWAN_ORCHESTRATOR,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -176,12 +176,12 @@ pub async fn add_service(
     input: AddService,
 ) -> Result<EntitlementView> {
     let resell = input.kind == "resell";
-    if resell {
+    let standing = if resell {
         // A partner's own provider account: full administrators of a partner only.
-        access::partner_admin_with(ports.orgs, caller, org, None).await?;
+        access::partner_admin_with(ports.orgs, ports.clock, caller, org, None).await?
     } else {
-        access::admin_with(ports.orgs, caller, org, Permission::ServicesManage).await?;
-    }
+        access::admin_with(ports.orgs, ports.clock, caller, org, Permission::ServicesManage).await?
+    };
     let now = ports.clock.now();
     let entitlement = entitlement_for(input, org, caller, now, ports.ids.uuid())?;
     let event = DomainEvent::ServiceAdded {
@@ -191,7 +191,20 @@ pub async fn add_service(
         kind: entitlement.kind,
     }
     .envelope(ports.ids.uuid(), now)?;
-    if !ports.entitlements.add_entitlement(&entitlement, now, &event).await? {
+    let audit = AuditEntry::new(
+        org,
+        ports.ids.uuid(),
+        now,
+        standing.actor(caller),
+        AuditAction::ServiceAdded,
+        entitlement.service.clone(),
+        serde_json::json!({
+            "entitlement_id": entitlement.entitlement_id,
+            "kind": entitlement.kind,
+            "status": entitlement.status(now),
+        }),
+    );
+    if !ports.entitlements.add_entitlement(&entitlement, now, &event, &audit).await? {
         return Err(AppError::AlreadyEntitled);
     }
     outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
@@ -205,7 +218,7 @@ pub async fn entitlements(
     caller: &Caller,
     org: &OrgId,
 ) -> Result<Vec<EntitlementView>> {
-    if access::admin_of(ports.orgs, caller, org).await.is_err()
+    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err()
         && !is_connected_partner_admin(ports, caller, org).await?
     {
         return Err(AppError::not_found("organization not found"));
@@ -219,9 +232,11 @@ async fn is_connected_partner_admin(
     caller: &Caller,
     customer: &OrgId,
 ) -> Result<bool> {
+    let now = ports.clock.now();
     for (admin, org) in ports.orgs.orgs_of_admin(&caller.sub).await? {
+        // A connected partner's administrators read what the customer holds.
         if org.is_partner()
-            && admin.can(Permission::CustomerDashboardView)
+            && admin.is_current(now)
             && ports.connections.connection(&org.org_id, customer).await?.is_some()
         {
             return Ok(true);

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Administrator, Caller, Country, Org, OrgName, Tenancy};
+use crate::domain::{Actor, Administrator, AuditAction, AuditEntry, Caller, Country, Org, OrgName, Tenancy};
 use crate::error::{AppError, Result};
 use crate::ports::{Clock, CreateOrg, IdSource, OrgStore};
 
@@ -36,7 +36,16 @@ pub async fn sign_up(
             created_at: now,
         };
         let admin = Administrator::full(org.org_id.clone(), caller.sub.clone(), caller.email.clone(), now);
-        match store.create_org(&org, &admin).await? {
+        let audit = AuditEntry::new(
+            &org.org_id,
+            ids.uuid(),
+            now,
+            Actor::person(caller),
+            AuditAction::OrgCreated,
+            org.org_id.to_string(),
+            serde_json::json!({"name": org.name, "tenancy": org.tenancy}),
+        );
+        match store.create_org(&org, &admin, &[audit]).await? {
             CreateOrg::Created => {
                 tracing::info!(org_id = %org.org_id, "org created");
                 return Ok(org);

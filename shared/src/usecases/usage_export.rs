@@ -38,7 +38,8 @@ pub async fn export(
     partner: &OrgId,
     range: &MonthRange,
 ) -> Result<Exported> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::LicensingView)).await?;
+    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, Some(Permission::LicensingView))
+        .await?;
     let name = filename(partner, range);
     let key = format!("exports/{partner}/{}-{name}", ports.clock.now().format("%Y%m%dT%H%M%S%.3f"));
     let mut sink = ports.storage.start(&key, &name).await?;

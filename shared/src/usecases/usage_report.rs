@@ -234,7 +234,8 @@ pub async fn for_partner(
     service_id: Option<&str>,
     range: &MonthRange,
 ) -> Result<(Org, Rollups)> {
-    access::partner_admin_with(ports.orgs, caller, partner, Some(Permission::LicensingView)).await?;
+    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, Some(Permission::LicensingView))
+        .await?;
     let not_connected = || AppError::not_found("this customer is not connected to the partner");
     ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
     let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;
@@ -250,7 +251,7 @@ pub async fn for_org(
     service_id: Option<&str>,
     range: &MonthRange,
 ) -> Result<(Org, Rollups)> {
-    let standing = access::admin_of(ports.orgs, caller, org_id).await?;
+    let standing = access::admin_of(ports.orgs, ports.clock, caller, org_id).await?;
     let service_id = service_id.ok_or_else(|| AppError::invalid("service is required"))?;
     Ok((standing.org, rollups(ports.usage, org_id, service_id, range).await?))
 }

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::domain::{Access, Caller, OrgId, Permission, Program};
+use crate::domain::{Access, Actor, AuditAction, AuditEntry, Caller, OrgId, Permission, Program};
 use crate::error::Result;
-use crate::ports::{Clock, OrgStore};
+use crate::ports::{Clock, IdSource, OrgStore};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Me {
@@ -23,12 +23,30 @@ pub struct MyOrg {
 
 /// The caller's orgs. An account a partner created for the caller's (verified)
 /// email becomes theirs here, on their first look.
-pub async fn who_am_i(store: &dyn OrgStore, clock: &dyn Clock, caller: &Caller) -> Result<Me> {
-    store.claim_pending_admin(&caller.sub, &caller.email, clock.now()).await?;
+pub async fn who_am_i(
+    store: &dyn OrgStore,
+    clock: &dyn Clock,
+    ids: &dyn IdSource,
+    caller: &Caller,
+) -> Result<Me> {
+    let now = clock.now();
+    let audit = |org: &OrgId| {
+        AuditEntry::new(
+            org,
+            ids.uuid(),
+            now,
+            Actor::person(caller),
+            AuditAction::AdminAccepted,
+            caller.email.as_str(),
+            serde_json::json!({"access": Access::Full, "as": "contact of an account a partner created"}),
+        )
+    };
+    store.claim_pending_admin(&caller.sub, &caller.email, now, &audit).await?;
     let orgs = store
         .orgs_of_admin(&caller.sub)
         .await?
         .into_iter()
+        .filter(|(admin, _)| admin.is_current(now))
         .map(|(admin, org)| MyOrg {
             org_id: org.org_id,
             name: org.name,

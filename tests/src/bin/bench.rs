@@ -311,7 +311,6 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     let caller = partner_hub::domain::Caller {
         sub: Gateway::sub_of("usage-bench@example.com"),
         email: partner_hub::domain::Email::parse("usage-bench@example.com").expect("email"),
-        scopes: vec![],
     };
     let partner_id = partner_hub::domain::OrgId::parse(&partner).expect("partner");
     let started = Instant::now();

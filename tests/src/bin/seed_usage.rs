@@ -37,10 +37,13 @@ impl Client {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A person's token for `email`, or with `scope` a machine client's (no email).
     async fn token(&self, email: &str, scope: Option<&str>) -> Result<String, String> {
-        let answer = self
-            .call(reqwest::Method::POST, "/local/token", None, Some(json!({"email": email, "scope": scope})))
-            .await?;
+        let request = match scope {
+            Some(scope) => json!({"scope": scope}),
+            None => json!({"email": email}),
+        };
+        let answer = self.call(reqwest::Method::POST, "/local/token", None, Some(request)).await?;
         Ok(answer["token"].as_str().unwrap_or_default().to_string())
     }
 }
