@@ -5,7 +5,7 @@ SHELL := /bin/bash
 FUNCTIONS := $(notdir $(wildcard functions/*))
 PORT ?= 3000
 
-.PHONY: help tools run test build lint bench deploy seed-usage $(addprefix invoke-,$(FUNCTIONS))
+.PHONY: help tools run test build lint bench deploy console seed-usage $(addprefix invoke-,$(FUNCTIONS))
 
 help:
 	@echo "make run     serve the whole API on http://localhost:$(PORT) (DynamoDB Local + moto)"
@@ -14,7 +14,8 @@ help:
 	@echo "make lint    cargo clippy --all-targets -- -D warnings"
 	@echo "make bench   benchmarks, written to BENCHMARKS.md"
 	@echo "make seed-usage [CUSTOMERS=5 DAYS=90 USERS=20]  realistic usage into a running make run"
-	@echo "make deploy  sam build && sam deploy --guided"
+	@echo "make deploy  console + sam build + sam deploy (--guided the first time) + console upload"
+	@echo "make console build console/dist and type-check it"
 	@echo "make invoke-<fn>  run one function against its sample in events/ (needs make run's stack)"
 
 tools:
@@ -41,11 +42,16 @@ USERS ?= 20
 seed-usage:
 	cargo run -q -p partner-hub-tests --bin seed-usage -- --customers $(CUSTOMERS) --days $(DAYS) --users $(USERS) --base http://localhost:$(PORT)
 
-# The SAM CLI from .tools/sam-venv; sam build's rust-cargolambda method runs cargo-lambda
-# and Zig from .tools/venv.
-SAM := $(CURDIR)/.tools/sam-venv/bin/sam
+# scripts/deploy.sh: the console and every function built (sam build's rust-cargolambda
+# method runs cargo-lambda and Zig from .tools/venv), deployed with the SAM CLI from
+# .tools/sam-venv, the console uploaded to its bucket. `make build` first makes sure the
+# arm64 Rust target is there.
 deploy: build
-	export PATH="$(CURDIR)/.tools/venv/bin:$$PATH"; $(SAM) build && $(SAM) deploy --guided
+	@scripts/deploy.sh
+
+# The console alone: console/dist (npm ci once per lockfile, then esbuild), type-checked.
+console:
+	@scripts/console.sh build && scripts/console.sh typecheck
 
 $(addprefix invoke-,$(FUNCTIONS)): invoke-%:
 	@export DYNAMODB_PORT=8000 MOTO_PORT=5000 TABLE_NAME=partner-hub EVENT_BUS_NAME=partner-hub S3_FORCE_PATH_STYLE=true; \

@@ -16,6 +16,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   exit 1
 fi
 
+scripts/console.sh build
 echo "==> building the local gateway (the same handler code the Lambda binaries run)"
 cargo build --quiet -p local-gateway --bin partner-hub-local
 

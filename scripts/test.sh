@@ -7,6 +7,10 @@ export DYNAMODB_PORT=${TEST_DYNAMODB_PORT:-8100} MOTO_PORT=${TEST_MOTO_PORT:-510
 state=.local/test
 
 scripts/install-browser.sh
+# The console: npm ci once per lockfile, bundled (the gateway serves console/dist) and
+# type-checked.
+scripts/console.sh build
+scripts/console.sh typecheck
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -100,6 +100,11 @@ pub async fn api(
     body: Bytes,
 ) -> Response {
     let Some((route, handler, params)) = gateway.matching(&method, uri.path()) else {
+        if method == Method::GET || method == Method::HEAD {
+            if let Some(page) = crate::console::serve(uri.path()) {
+                return page;
+            }
+        }
         return error(StatusCode::NOT_FOUND, "not_found", "no route matches this method and path");
     };
     let claims = if route.public {

@@ -3,6 +3,7 @@
 //! deployed API Gateway, delivers bus events and runs schedules.
 
 pub mod bus;
+pub mod console;
 pub mod emails;
 pub mod gateway;
 pub mod jwt;
@@ -66,6 +67,8 @@ pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
         ("notifications".to_string(), http_function!(app, notifications::handle)),
         ("admins".to_string(), http_function!(app, admins::handle)),
         ("audit".to_string(), http_function!(app, audit::handle)),
+        ("support".to_string(), http_function!(app, support::handle)),
+        ("csp".to_string(), http_function!(app, csp::handle)),
         ("add-service".to_string(), http_function!(app, add_service::handle)),
         ("allocate-license".to_string(), http_function!(app, allocate_license::handle)),
         ("usage-ingest".to_string(), http_function!(app, usage_ingest::handle)),
@@ -79,6 +82,7 @@ pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {
         ("notify".to_string(), event_function!(app, notify::handle)),
         ("outbox-relay".to_string(), event_function!(app, outbox_relay::handle)),
         ("usage-rollup".to_string(), event_function!(app, usage_rollup::handle)),
+        ("entitlement-expiry".to_string(), event_function!(app, entitlement_expiry::handle)),
     ])
 }
 

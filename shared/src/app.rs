@@ -124,7 +124,40 @@ impl App {
             notifications: &self.store,
             entitlements: &self.store,
             orders: &self.store,
+            tickets: &self.store,
             clock: self.clock.as_ref(),
+        }
+    }
+
+    pub fn expiry_ports(&self) -> crate::usecases::entitlement_expiry::ExpiryPorts<'_> {
+        crate::usecases::entitlement_expiry::ExpiryPorts {
+            entitlements: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn csp_ports(&self) -> crate::usecases::csp::CspPorts<'_> {
+        crate::usecases::csp::CspPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            csp: &self.store,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+        }
+    }
+
+    pub fn support_ports(&self) -> crate::usecases::support::SupportPorts<'_> {
+        crate::usecases::support::SupportPorts {
+            orgs: &self.store,
+            connections: &self.store,
+            tickets: &self.store,
+            outbox: &self.store,
+            publisher: &self.events,
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
         }
     }
 

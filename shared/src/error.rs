@@ -37,6 +37,8 @@ pub enum AppError {
     AllocationTargetNotPermitted,
     #[error("single-tenant orders are allocated by customer service; contact customer service to complete this order")]
     CustomerServiceRequired,
+    #[error("workspace themes are for single-tenant organizations; this one is multi-tenant")]
+    SingleTenantOnly,
     #[error("{0}")]
     Gone(String),
     #[error("the request body is larger than 64 KiB")]
@@ -91,6 +93,7 @@ impl AppError {
             Self::Unprocessable(_)
             | Self::IdempotencyKeyReused
             | Self::SelfConnection
+            | Self::SingleTenantOnly
             | Self::AllocationTargetNotPermitted
             | Self::CustomerServiceRequired => 422,
             Self::RateLimited { .. } => 429,
@@ -115,6 +118,7 @@ impl AppError {
             Self::InsufficientLicenses { .. } => "insufficient_licenses",
             Self::AllocationTargetNotPermitted => "allocation_target_not_permitted",
             Self::CustomerServiceRequired => "customer_service_required",
+            Self::SingleTenantOnly => "single_tenant_only",
             Self::Gone(_) => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",
@@ -165,6 +169,7 @@ mod tests {
             (AppError::PartnerCustomerLimit { limit: 100 }, 409, "partner_customer_limit"),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
             (AppError::IdempotencyKeyReused, 422, "idempotency_key_reused"),
+            (AppError::SingleTenantOnly, 422, "single_tenant_only"),
             (AppError::Unavailable { retry_after: Duration::from_secs(1) }, 503, "unavailable"),
         ];
         for (error, status, code) in cases {

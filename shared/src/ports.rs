@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AdminInvitation, Administrator, Allocation, AuditAction, AuditEntry, Connection, DailyRollup, Email,
-    Entitlement, InviteCode, MonthlyRollup, Notification, Order, Org, OrgId, Program, UsageRecord, UserDay,
+    AdminInvitation, Administrator, Allocation, AuditAction, AuditEntry, Connection, DailyRollup, DomainLink,
+    Email, Entitlement, FederatedDomain, InviteCode, MonthlyRollup, Notification, Order, Org, OrgId, Program,
+    SupportTicket, TicketStatus, UsageRecord, UserDay, WorkspaceTheme,
 };
 use crate::error::Result;
 use crate::events::EventEnvelope;
@@ -105,6 +106,9 @@ pub trait OrgStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connect {
     Created,
+    /// Created, and it made the partner's 90th active customer: the connecting
+    /// transaction also wrote `DomainEvent::limit_near` (to publish).
+    CreatedNearLimit,
     /// Already connected: the connection as it stands.
     AlreadyActive(Connection),
     /// The partner is at its customer limit.
@@ -115,6 +119,10 @@ pub enum Connect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddCustomer {
     Created,
+    /// Created as the partner's 90th active customer (see [`Connect::CreatedNearLimit`]).
+    CreatedNearLimit,
+    /// The partner's counter moved since it was read: try again.
+    CountMoved,
     EmailInUse,
     LimitReached,
     OrgIdTaken,
@@ -311,18 +319,69 @@ pub trait AdminInvitationStore: Send + Sync {
     async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, crate::domain::Access)>>;
 }
 
+/// How adding an entitlement ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddEntitlement {
+    Added,
+    /// The org holds a current one of the same service and kind.
+    AlreadyEntitled,
+    /// The trial it was to convert changed (ended, converted) since it was read.
+    Stale,
+}
+
+/// A notice of an entitlement's end, sent once each by the expiry schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndNotice {
+    /// 7 days before the end.
+    Expiring,
+    /// Once it has ended.
+    Expired,
+}
+
+/// An entitlement with an end that has not yet been reported as ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub entitlement: Entitlement,
+    pub expiring_sent: bool,
+}
+
 #[async_trait]
 pub trait EntitlementStore: Send + Sync {
-    /// Adds it with its event unless the org holds a current one of the same service
-    /// and kind (`false` then).
+    /// Adds it (its own item: none is ever overwritten) with its event, audit entry
+    /// and the rollup marks of `dirty_months` (first days), unless the org holds a
+    /// current one of the same service and kind. `converts`, a running trial of the
+    /// same service (as read), ends at `now` as `converted` in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     async fn add_entitlement(
         &self,
         entitlement: &Entitlement,
         now: DateTime<Utc>,
+        converts: Option<&Entitlement>,
+        dirty_months: &[chrono::NaiveDate],
+        event: &EventEnvelope,
+        audit: &[AuditEntry],
+    ) -> Result<AddEntitlement>;
+    async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>>;
+    async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>>;
+    /// Replaces a pending trial (`before`) with its approved or declined self, with
+    /// the event and audit entry; `false` when it was no longer pending.
+    async fn settle_trial(
+        &self,
+        before: &Entitlement,
+        after: &Entitlement,
         event: &EventEnvelope,
         audit: &AuditEntry,
     ) -> Result<bool>;
-    async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>>;
+    /// Entitlements ending before `until` whose `EntitlementExpired` has not gone out.
+    async fn ending_before(&self, until: DateTime<Utc>) -> Result<Vec<Ending>>;
+    /// Records that the notice went out, with its event, unless it did before (or
+    /// the end moved meanwhile): `false` then.
+    async fn record_notice(
+        &self,
+        entitlement: &Entitlement,
+        notice: EndNotice,
+        event: &EventEnvelope,
+    ) -> Result<bool>;
 }
 
 /// How recording an order from the feed ended.
@@ -424,4 +483,78 @@ pub trait AuditStore: Send + Sync {
         action: Option<AuditAction>,
         page: &PageRequest,
     ) -> Result<(Vec<AuditEntry>, Option<Cursor>)>;
+}
+
+/// How closing a support ticket ended in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseTicket {
+    Closed(SupportTicket),
+    /// It was closed before: as it stands, unchanged.
+    AlreadyClosed(SupportTicket),
+    NotFound,
+}
+
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// The ticket, the org's open-ticket counter +1, its event and its audit entry in
+    /// one transaction; `false` when the org does not exist.
+    async fn open_ticket(
+        &self,
+        ticket: &SupportTicket,
+        event: &EventEnvelope,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
+    /// Closes it only while open, with the counter -1 and the audit entry, together.
+    async fn close_ticket(
+        &self,
+        org: &OrgId,
+        ticket_id: &uuid::Uuid,
+        closed_at: DateTime<Utc>,
+        closed_by: &Email,
+        audit: &AuditEntry,
+    ) -> Result<CloseTicket>;
+    async fn ticket(&self, org: &OrgId, ticket_id: &uuid::Uuid) -> Result<Option<SupportTicket>>;
+    /// Newest first, optionally only those with `status`.
+    async fn tickets_of(
+        &self,
+        org: &OrgId,
+        status: Option<TicketStatus>,
+        page: &PageRequest,
+    ) -> Result<(Vec<SupportTicket>, Option<Cursor>)>;
+    /// Each org's counter of open tickets (absent: 0).
+    async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<std::collections::HashMap<OrgId, u32>>;
+}
+
+/// How linking a federated domain to a customer ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDomain {
+    Linked,
+    /// Linked before: nothing changed.
+    AlreadyLinked,
+    /// The partner and the customer are not connected.
+    NotConnected,
+    /// The partner has no such federated domain.
+    NoDomain,
+}
+
+#[async_trait]
+pub trait CspStore: Send + Sync {
+    /// Registers it with its audit entry; `false` when the partner had it already.
+    async fn add_domain(&self, domain: &FederatedDomain, audit: &AuditEntry) -> Result<bool>;
+    async fn domain(&self, partner: &OrgId, domain: &str) -> Result<Option<FederatedDomain>>;
+    /// Links it in one transaction that needs the connection and the domain to stand
+    /// (and records the link on the connection, so removing it sees every link).
+    async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain>;
+    /// `false` when it was not linked.
+    async fn unlink_domain(
+        &self,
+        partner: &OrgId,
+        customer: &OrgId,
+        domain: &str,
+        audit: &[AuditEntry],
+    ) -> Result<bool>;
+    /// The domains linked to the customer, by any partner.
+    async fn links_of(&self, customer: &OrgId) -> Result<Vec<DomainLink>>;
+    async fn set_theme(&self, theme: &WorkspaceTheme, audit: &[AuditEntry]) -> Result<()>;
+    async fn theme(&self, org: &OrgId) -> Result<Option<WorkspaceTheme>>;
 }

@@ -392,23 +392,28 @@ impl Gateway {
     /// The accept link's token from the `nth` (1-based) administrator invitation
     /// mailed to `to`, waiting (bounded) for it to arrive.
     pub async fn admin_invitation_token(&self, to: &str, nth: usize) -> String {
-        const LINK: &str = "/v1/admin-invitations/";
         for _ in 0..100 {
-            let invitations: Vec<String> = self
+            let tokens: Vec<String> = self
                 .emails_to(to)
                 .await
                 .iter()
-                .filter_map(|m| m["text"].as_str().map(str::to_string))
-                .filter(|text| text.contains(LINK))
+                .filter_map(|m| invitation_token_in(m["text"].as_str()?))
                 .collect();
-            if let Some(text) = invitations.get(nth - 1) {
-                let start = text.find(LINK).unwrap_or_default() + LINK.len();
-                return text[start..].split('/').next().unwrap_or_default().to_string();
+            if let Some(token) = tokens.get(nth - 1) {
+                return token.clone();
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("no administrator invitation number {nth} reached {to}")
     }
+}
+
+/// The token of the administrator invitation link in an email's text, if it has one.
+pub fn invitation_token_in(text: &str) -> Option<String> {
+    // The email links to the invitation's page, `/admin-invitations/{token}`.
+    const LINK: &str = "/admin-invitations/";
+    let start = text.find(LINK)? + LINK.len();
+    text[start..].split(|c: char| c == '/' || c.is_whitespace()).next().map(str::to_string)
 }
 
 impl Gateway {

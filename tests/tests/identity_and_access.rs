@@ -12,6 +12,14 @@ fn unique_email(name: &str) -> String {
     format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
+/// "Add a customer" with `contact` as its contact; answers the new customer's id.
+async fn add_customer(gw: &Gateway, partner_token: &str, partner: &str, contact: &str) -> String {
+    let body = json!({"company_name": format!("Customer of {contact}"), "contact_email": contact});
+    let added = gw.post(&format!("/v1/orgs/{partner}/customers"), partner_token, body).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    added.body["customer"]["org_id"].as_str().expect("org_id").to_string()
+}
+
 fn status(answer: &Answer) -> (u16, &str) {
     (answer.status.as_u16(), answer.error_code())
 }
@@ -75,15 +83,7 @@ async fn an_unverified_email_decides_nothing() {
     let partner_email = unique_email("partner");
     let (partner_token, partner) = gw.partner(&partner_email, "Partner").await;
     let contact = unique_email("contact");
-    let added = gw
-        .post(
-            &format!("/v1/orgs/{partner}/customers"),
-            &partner_token,
-            json!({"company_name": "Added Co", "contact_email": contact}),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.text);
-    let customer = added.body["customer"]["org_id"].as_str().unwrap().to_string();
+    let customer = add_customer(&gw, &partner_token, &partner, &contact).await;
     let invitee = unique_email("invitee");
     let invited = gw
         .post(
@@ -289,14 +289,7 @@ async fn rights_given_through_a_partner_end_with_the_connection_from_either_side
 
     // "Add a customer": the partner's admin is made full administrator through the partner.
     let contact = unique_email("contact");
-    let added = gw
-        .post(
-            &format!("/v1/orgs/{partner}/customers"),
-            &partner_token,
-            json!({"company_name": "Added", "contact_email": contact}),
-        )
-        .await;
-    let added_id = added.body["customer"]["org_id"].as_str().unwrap().to_string();
+    let added_id = add_customer(&gw, &partner_token, &partner, &contact).await;
     let contact_token = gw.token(&contact).await;
     assert_eq!(gw.get("/v1/me", &contact_token).await.status, 200);
     let listed = admins(&gw, &added_id, &contact_token).await;

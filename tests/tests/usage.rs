@@ -152,8 +152,16 @@ async fn rollups_count_distinct_users_against_purchased_licenses_and_rerun_ident
             &partner_token,
         )
         .await;
+    let mut months = gateway.body["monthly"].clone();
+    // Each month lists the entitlements in force with their committed GB.
+    let in_force = months[0].as_object_mut().unwrap().remove("entitlements").unwrap();
+    assert_eq!(in_force.as_array().unwrap().len(), 1);
     assert_eq!(
-        gateway.body["monthly"],
+        (in_force[0]["term"].clone(), in_force[0]["committed_gb"].clone()),
+        (json!("monthly"), json!(100.0))
+    );
+    assert_eq!(
+        months,
         json!([{"month": m, "term": "monthly", "used_gb": 110.0, "cumulative_gb": 110.0, "committed_gb": 100.0, "overage_gb": 10.0}])
     );
     assert_eq!(gateway.body["summary"], json!({"committed_gb": 100.0, "used_gb": 110.0, "overage_gb": 10.0}));

@@ -1,5 +1,7 @@
 //! Administrator delegation: invite, accept, list, change, remove.
 
+mod page;
+
 use lambda_http::{Body, Request, Response};
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{self, ApiCall, ApiResponse, Page};
@@ -43,6 +45,10 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
             let org = call.org_id_param("org_id")?;
             admins::remove(&app.admin_ports(), call.caller()?, &org, call.path_param("email")?).await?;
             Ok(ApiResponse::no_content())
+        }
+        "GET /admin-invitations/{token}" => {
+            let token = call.path_param("token")?;
+            page::page(admins::open_invitation(&app.admin_ports(), token).await, token)
         }
         other => Err(AppError::not_found(format!("admins does not serve {other}"))),
     }

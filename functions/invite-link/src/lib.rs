@@ -48,7 +48,7 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
                 invitations::open_invitation(&app.store, &app.store, call.path_param("code")?, base_url)
                     .await;
             match (opened, wants_html) {
-                (Ok(invitation), true) => Ok(page::accept_page(&invitation, &app.config)),
+                (Ok(invitation), true) => Ok(page::accept_page(&invitation, call.path_param("code")?)),
                 (Ok(invitation), false) => Ok(ApiResponse::ok(&invitation)),
                 (Err(AppError::NotFound(_)), true) => Ok(page::unknown_link_page()),
                 (Err(error), _) => Err(error),

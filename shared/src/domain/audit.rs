@@ -43,6 +43,9 @@ pub enum AuditAction {
     TicketOpened,
     #[serde(rename = "ticket.closed")]
     TicketClosed,
+    /// A CSP partner registered a federated domain (on the partner's log).
+    #[serde(rename = "domain.added")]
+    DomainAdded,
     #[serde(rename = "domain.linked")]
     DomainLinked,
     #[serde(rename = "domain.unlinked")]

@@ -6,6 +6,9 @@ use super::OrgId;
 /// A partner has at most this many active customers, counting both origins.
 pub const PARTNER_CUSTOMER_LIMIT: u32 = 100;
 
+/// The partner is told once (`CustomerLimitNear`) when this many customers are active.
+pub const CUSTOMER_LIMIT_NEAR: u32 = 90;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {

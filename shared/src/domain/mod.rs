@@ -5,6 +5,7 @@ mod admin_invitation;
 mod audit;
 mod caller;
 mod connection;
+mod csp;
 mod email;
 mod invite_code;
 mod notification;
@@ -12,13 +13,19 @@ mod order;
 mod org;
 mod org_id;
 mod service;
+mod support;
 mod usage;
 
 pub use admin::{Access, Administrator, Permission, MAX_ACCESS_DURATION};
 pub use admin_invitation::{AdminInvitation, InvitationStatus, ADMIN_INVITATION_LIFETIME};
 pub use audit::{Actor, AuditAction, AuditEntry, AUDIT_RETENTION};
 pub use caller::{scopes, Caller, MachineClient};
-pub use connection::{Connection, ConnectionStatus, Origin, RemovedBy, PARTNER_CUSTOMER_LIMIT};
+pub use connection::{
+    Connection, ConnectionStatus, Origin, RemovedBy, CUSTOMER_LIMIT_NEAR, PARTNER_CUSTOMER_LIMIT,
+};
+pub use csp::{
+    domain_name, logo_url, primary_color, theme_name, DomainLink, FederatedDomain, WorkspaceTheme,
+};
 pub use email::Email;
 pub use invite_code::InviteCode;
 pub use notification::Notification;
@@ -29,7 +36,8 @@ pub use service::{
     service, trial_end, Entitlement, EntitlementStatus, Kind, MeteredBy, Service, Term, CATALOG, GATEWAY,
     SDWAN_ORCHESTRATOR,
 };
+pub use support::{subject as ticket_subject, ticket_id, Severity, SupportTicket, TicketStatus};
 pub use usage::{
     days_of_month, mb_to_gb, month_of, months_between, overage, overage_gb, parse_month, round_gb,
-    BandwidthDay, DailyRollup, MonthlyRollup, UsageRecord, UserDay,
+    BandwidthDay, DailyRollup, GatewayCommitment, MonthlyRollup, UsageRecord, UserDay,
 };

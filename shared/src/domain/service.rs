@@ -104,6 +104,9 @@ pub enum EntitlementStatus {
     TrialPending,
     TrialActive,
     TrialExpired,
+    TrialDeclined,
+    /// A trial that a paid entitlement of the same service replaced while it ran.
+    Converted,
     Active,
     Expired,
 }
@@ -114,6 +117,8 @@ impl EntitlementStatus {
             Self::TrialPending => "trial_pending",
             Self::TrialActive => "trial_active",
             Self::TrialExpired => "trial_expired",
+            Self::TrialDeclined => "trial_declined",
+            Self::Converted => "converted",
             Self::Active => "active",
             Self::Expired => "expired",
         }
@@ -136,13 +141,25 @@ pub struct Entitlement {
     pub committed_gb: Option<u64>,
     pub added_by: String,
     pub added_at: DateTime<Utc>,
+    /// When the sales desk approved the trial (it runs `trial_days` from then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declined_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    /// When a paid entitlement of the same service converted this trial (its end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted_at: Option<DateTime<Utc>>,
 }
 
 impl Entitlement {
     pub fn status(&self, now: DateTime<Utc>) -> EntitlementStatus {
         let ended = self.expires_at.is_some_and(|end| end <= now);
         match self.kind {
+            Kind::Trial if self.declined_at.is_some() => EntitlementStatus::TrialDeclined,
             Kind::Trial if self.pending_approval => EntitlementStatus::TrialPending,
+            Kind::Trial if self.converted_at.is_some() => EntitlementStatus::Converted,
             Kind::Trial if ended => EntitlementStatus::TrialExpired,
             Kind::Trial => EntitlementStatus::TrialActive,
             Kind::Paid | Kind::Resell if ended => EntitlementStatus::Expired,
@@ -152,7 +169,18 @@ impl Entitlement {
 
     /// Whether it still counts against a second one of the same service and kind.
     pub fn is_current(&self, now: DateTime<Utc>) -> bool {
-        !matches!(self.status(now), EntitlementStatus::Expired | EntitlementStatus::TrialExpired)
+        !matches!(
+            self.status(now),
+            EntitlementStatus::Expired
+                | EntitlementStatus::TrialExpired
+                | EntitlementStatus::TrialDeclined
+                | EntitlementStatus::Converted
+        )
+    }
+
+    /// A trial that runs now (approved or not needing approval, not yet ended).
+    pub fn is_running_trial(&self, now: DateTime<Utc>) -> bool {
+        self.kind == Kind::Trial && self.status(now) == EntitlementStatus::TrialActive
     }
 }
 
@@ -179,6 +207,10 @@ mod tests {
             committed_gb: None,
             added_by: "s".into(),
             added_at: Utc::now(),
+            approved_at: None,
+            declined_at: None,
+            decline_reason: None,
+            converted_at: None,
         }
     }
 

@@ -88,6 +88,18 @@ pub struct MonthlyRollup {
     pub cumulative_gb: f64,
     pub committed_gb: f64,
     pub overage_gb: f64,
+    /// The gateway entitlements in force in the month, each with its committed GB
+    /// (`committed_gb` is their total).
+    #[serde(default)]
+    pub commitments: Vec<GatewayCommitment>,
+}
+
+/// One gateway entitlement in force in a month, as the month's breakdown shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayCommitment {
+    pub entitlement_id: uuid::Uuid,
+    pub term: Option<Term>,
+    pub committed_gb: f64,
 }
 
 impl MonthlyRollup {
@@ -108,6 +120,7 @@ impl MonthlyRollup {
             cumulative_gb: 0.0,
             committed_gb: 0.0,
             overage_gb: 0.0,
+            commitments: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::EventEnvelope;
-use crate::domain::{Kind, OrgId, Origin, RemovedBy};
+use crate::domain::{Kind, OrgId, Origin, RemovedBy, Severity};
 use crate::error::{AppError, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,9 +62,62 @@ pub enum DomainEvent {
         service: String,
         kind: Kind,
     },
+    TrialApproved {
+        org_id: OrgId,
+        entitlement_id: uuid::Uuid,
+        service: String,
+        expires_at: DateTime<Utc>,
+    },
+    TrialDeclined {
+        org_id: OrgId,
+        entitlement_id: uuid::Uuid,
+        service: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A trial or paid term ends within 7 days.
+    EntitlementExpiring {
+        org_id: OrgId,
+        entitlement_id: uuid::Uuid,
+        service: String,
+        kind: Kind,
+        expires_at: DateTime<Utc>,
+    },
+    EntitlementExpired {
+        org_id: OrgId,
+        entitlement_id: uuid::Uuid,
+        service: String,
+        kind: Kind,
+        expired_at: DateTime<Utc>,
+    },
+    SupportTicketOpened {
+        org_id: OrgId,
+        ticket_id: uuid::Uuid,
+        subject: String,
+        severity: Severity,
+    },
+    /// The partner's active customers reached the "near the limit" mark (90 of 100).
+    CustomerLimitNear {
+        partner_id: OrgId,
+        customers: u32,
+        limit: u32,
+    },
 }
 
 impl DomainEvent {
+    /// The one `CustomerLimitNear` of a partner. Its id derives from the partner, so
+    /// the store (which writes it in the connecting transaction) and the use case
+    /// (which publishes it) build the same envelope.
+    pub fn limit_near(partner: &OrgId, at: DateTime<Utc>) -> Result<EventEnvelope> {
+        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("limit-near:{partner}").as_bytes());
+        Self::CustomerLimitNear {
+            partner_id: partner.clone(),
+            customers: crate::domain::CUSTOMER_LIMIT_NEAR,
+            limit: crate::domain::PARTNER_CUSTOMER_LIMIT,
+        }
+        .envelope(id, at)
+    }
+
     pub fn envelope(&self, event_id: uuid::Uuid, occurred_at: DateTime<Utc>) -> Result<EventEnvelope> {
         let tagged = serde_json::to_value(self).map_err(AppError::internal)?;
         let detail_type = tagged["detail_type"].as_str().unwrap_or_default().to_string();

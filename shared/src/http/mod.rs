@@ -4,6 +4,7 @@
 
 mod call;
 pub mod idempotency;
+pub mod page;
 pub mod pagination;
 mod response;
 

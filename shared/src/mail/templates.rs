@@ -89,10 +89,10 @@ pub fn account_created(
                 customer.org_id
             ),
             format!(
-                "To set your password, open the link below and choose \"Forgot password\" with this address ({to}); you will receive a code to set it."
+                "To sign in, open the link below and sign up with this address ({to}) to choose your password (if you already have a Partner Hub user, sign in with it, or choose \"Forgot your password?\")."
             ),
         ],
-        Some(("Sign in and set your password", sign_in_url)),
+        Some(("Sign in to Partner Hub", sign_in_url)),
     )
 }
 
@@ -145,6 +145,12 @@ pub fn service_added(to: &Email, org: &Org, service_name: &str, status: &str) ->
         &[format!("{service_name} was added to {} (status: {status}).", org_line(org))],
         None,
     )
+}
+
+/// A notice that says what its in-app notification says (support tickets, trials
+/// approved or declined, entitlements ending, the customer limit nearing).
+pub fn notice(to: &Email, subject: &str, body: &str, link: Option<(&str, &str)>) -> OutgoingEmail {
+    compose(to, subject.to_string(), &[body.to_string()], link)
 }
 
 #[cfg(test)]

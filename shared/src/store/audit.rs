@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::{start_key, to_item, DynamoStore};
+use super::dynamo::{cursor_of, start_key, to_item, DynamoStore};
 use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::transact::Write;
@@ -100,9 +100,6 @@ impl AuditStore for DynamoStore {
                 serde_dynamo::from_item::<_, AuditItem>(item).map(|i| i.entry).map_err(|e| corrupt(ENTITY, e))
             })
             .collect::<Result<Vec<_>>>()?;
-        let next = output.last_evaluated_key.map(|key| {
-            key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect()
-        });
-        Ok((entries, next))
+        Ok((entries, output.last_evaluated_key.map(cursor_of)))
     }
 }

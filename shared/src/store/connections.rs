@@ -8,7 +8,8 @@ use super::items::{ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
 use super::keys;
 use super::transact::{Transacted, Write};
 use crate::domain::{
-    Access, Administrator, AuditEntry, Connection, InviteCode, OrgId, PARTNER_CUSTOMER_LIMIT,
+    Access, Administrator, AuditEntry, Connection, InviteCode, OrgId, CUSTOMER_LIMIT_NEAR,
+    PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::Result;
 use crate::events::EventEnvelope;
@@ -16,18 +17,45 @@ use crate::http::pagination::{Cursor, PageRequest};
 use crate::ports::{AddCustomer, Connect, ConnectionStore, NewCustomer, OrgStore, RateUse};
 
 const COUNTER: &str = "customer_count";
+/// Set on the partner's org item by the one transaction that made its 90th customer.
+const LIMIT_NEAR_MARK: &str = "limit_near_at";
+/// Counter misses (the counter moved between its read and the write) retried.
+const COUNT_ATTEMPTS: usize = 30;
 
 /// The partner's counter of active customers, +1 only below the limit. Enforced by
 /// DynamoDB in the same transaction as the connection, never by a read first.
-fn count_in(partner: &OrgId) -> UpdateBuilder {
-    Update::builder()
+///
+/// `CustomerLimitNear` is decided in the same transaction, race-free, though a
+/// transaction cannot read the value it increments: the move from 89 to 90 is only
+/// ever made by the `crossing` form of this update, which also sets the org item's
+/// `limit_near_at` mark and goes with the event's outbox put. The ordinary form's
+/// condition refuses to move the counter from 89 while the mark is absent, and the
+/// crossing form holds only at exactly 89 with no mark. The caller picks the form
+/// from a read of the counter; a stale read fails the condition (nothing written)
+/// and is read and tried again. So of any number of racing connections exactly one
+/// makes the 90th customer and carries the event, and only once per partner ever
+/// (once marked, the ordinary form moves 89 to 90 too).
+fn count_in(partner: &OrgId, crossing: Option<chrono::DateTime<chrono::Utc>>) -> UpdateBuilder {
+    let update = Update::builder()
         .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
-        .update_expression("SET #count = if_not_exists(#count, :zero) + :one")
-        .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#count) OR #count < :limit)")
         .expression_attribute_names("#count", COUNTER)
-        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+        .expression_attribute_names("#near", LIMIT_NEAR_MARK)
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .expression_attribute_values(":limit", AttributeValue::N(PARTNER_CUSTOMER_LIMIT.to_string()))
+        .expression_attribute_values(":before", AttributeValue::N((CUSTOMER_LIMIT_NEAR - 1).to_string()));
+    match crossing {
+        Some(at) => update
+            .update_expression("SET #count = #count + :one, #near = :at")
+            .condition_expression("attribute_exists(PK) AND #count = :before AND attribute_not_exists(#near)")
+            .expression_attribute_values(":at", AttributeValue::S(keys::timestamp(&at))),
+        None => update
+            .update_expression("SET #count = if_not_exists(#count, :zero) + :one")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#count) OR \
+                 (#count < :limit AND (#count <> :before OR attribute_exists(#near))))",
+            )
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(PARTNER_CUSTOMER_LIMIT.to_string())),
+    }
 }
 
 fn count_out(partner: &OrgId) -> UpdateBuilder {
@@ -41,6 +69,42 @@ fn count_out(partner: &OrgId) -> UpdateBuilder {
 }
 
 impl DynamoStore {
+    /// The partner's counter as read now, and whether the next connection is the one
+    /// that makes its 90th customer (see [`count_in`]).
+    async fn counted(&self, partner: &OrgId) -> Result<(u32, bool)> {
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            #[serde(default)]
+            customer_count: u32,
+            #[serde(default)]
+            limit_near_at: Option<String>,
+        }
+        let org: Option<Counted> =
+            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
+        Ok(org.map_or((0, false), |o| {
+            (o.customer_count, o.customer_count == CUSTOMER_LIMIT_NEAR - 1 && o.limit_near_at.is_none())
+        }))
+    }
+
+    /// The counter's update for this connection and, when it makes the 90th customer,
+    /// the `CustomerLimitNear` event's outbox put to go with it.
+    async fn count_writes(
+        &self,
+        partner: &OrgId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Write, Vec<Write>, bool)> {
+        let (_, crossing) = self.counted(partner).await?;
+        if !crossing {
+            return Ok((self.update(count_in(partner, None))?, Vec::new(), false));
+        }
+        let event = crate::events::DomainEvent::limit_near(partner, at)?;
+        Ok((
+            self.update(count_in(partner, Some(at)))?,
+            self.outbox_writes(std::slice::from_ref(&event))?,
+            true,
+        ))
+    }
+
     pub(super) fn outbox_writes(&self, events: &[EventEnvelope]) -> Result<Vec<Write>> {
         events.iter().map(|e| self.put_new(to_item(&OutboxItem::from(e))?)).collect()
     }
@@ -99,14 +163,18 @@ impl ConnectionStore for DynamoStore {
         event: &EventEnvelope,
         audit: &[AuditEntry],
     ) -> Result<Connect> {
-        // A connection removed between the failed write and the read is rare; one
-        // more round settles it.
-        for _ in 0..3 {
-            let mut writes = vec![self.update(count_in(&connection.partner_id))?];
+        // A connection removed between the failed write and the read is rare, and so
+        // is a counter that moved since it was read; another round settles either.
+        for _ in 0..COUNT_ATTEMPTS {
+            let (count, near_event, crossing) =
+                self.count_writes(&connection.partner_id, connection.connected_at).await?;
+            let mut writes = vec![count];
             writes.extend(self.connection_writes(connection)?);
             writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
             writes.extend(self.audit_writes(audit)?);
+            writes.extend(near_event);
             match self.transact(writes).await? {
+                Transacted::Committed if crossing => return Ok(Connect::CreatedNearLimit),
                 Transacted::Committed => return Ok(Connect::Created),
                 outcome if outcome.failed(1) || outcome.failed(2) => {
                     if let Some(existing) =
@@ -115,7 +183,11 @@ impl ConnectionStore for DynamoStore {
                         return Ok(Connect::AlreadyActive(existing));
                     }
                 }
-                _ => return Ok(Connect::LimitReached),
+                _ if self.counted(&connection.partner_id).await?.0 >= PARTNER_CUSTOMER_LIMIT => {
+                    return Ok(Connect::LimitReached)
+                }
+                // The counter moved between its read and the write: read it again.
+                _ => {}
             }
         }
         Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
@@ -163,14 +235,24 @@ impl ConnectionStore for DynamoStore {
                 kept_org += admins::keeps_delta(Some(admin), None);
             }
             writes.extend(self.full_admins_moved(customer, kept_org, false)?);
+            // So do the partner's federated domains linked to the customer (each link
+            // bumps `grants` too, so none linked meanwhile survives).
+            let links = self.links_between(partner, customer).await?;
+            for link in &links {
+                writes.push(self.unlink_write(link)?);
+            }
             writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
             let revoked: Vec<String> = granted.iter().map(|a| a.email.to_string()).collect();
+            let unlinked: Vec<&str> = links.iter().map(|l| l.domain.as_str()).collect();
             let audit: Vec<AuditEntry> = audit
                 .iter()
                 .cloned()
                 .map(|mut entry| {
                     if entry.org_id == *customer && !revoked.is_empty() {
                         entry.detail["revoked_admins"] = serde_json::json!(revoked);
+                    }
+                    if entry.org_id == *customer && !unlinked.is_empty() {
+                        entry.detail["unlinked_domains"] = serde_json::json!(unlinked);
                     }
                     entry
                 })
@@ -257,10 +339,13 @@ impl ConnectionStore for DynamoStore {
         };
         let org_item =
             admins::with_first_admin(to_item(&OrgItem::from(&customer.org))?, &customer.partner_admin);
+        let partner = &customer.connection.partner_id;
+        let (count, near_event, crossing) =
+            self.count_writes(partner, customer.connection.connected_at).await?;
         let mut writes = vec![
             self.put_new(org_item)?,
             self.put_new(claim)?,
-            self.update(count_in(&customer.connection.partner_id))?,
+            count,
             self.put_admin(None, &customer.partner_admin)?,
             self.put_new(to_item(&pending)?)?,
         ];
@@ -268,10 +353,15 @@ impl ConnectionStore for DynamoStore {
         writes.push(self.rate_write(email_use)?);
         writes.extend(self.outbox_writes(events)?);
         writes.extend(self.audit_writes(audit)?);
+        writes.extend(near_event);
         Ok(match self.transact(writes).await? {
+            Transacted::Committed if crossing => AddCustomer::CreatedNearLimit,
             Transacted::Committed => AddCustomer::Created,
             outcome if outcome.failed(1) => AddCustomer::EmailInUse,
-            outcome if outcome.failed(2) => AddCustomer::LimitReached,
+            outcome if outcome.failed(2) && self.counted(partner).await?.0 >= PARTNER_CUSTOMER_LIMIT => {
+                AddCustomer::LimitReached
+            }
+            outcome if outcome.failed(2) => AddCustomer::CountMoved,
             outcome if outcome.failed(7) => AddCustomer::RateRaced,
             _ => AddCustomer::OrgIdTaken,
         })

@@ -127,9 +127,7 @@ impl DynamoStore {
             .into_iter()
             .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
             .collect::<Result<Vec<T>>>()?;
-        let next = output.last_evaluated_key.map(|key| {
-            key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect()
-        });
+        let next = output.last_evaluated_key.map(cursor_of);
         Ok((items, next))
     }
 
@@ -241,6 +239,11 @@ pub(super) fn start_key(cursor: &Cursor, pk_name: &str, pk: &str) -> Result<Item
         return Err(AppError::invalid("next_token does not belong to this list"));
     }
     Ok(cursor.iter().map(|(name, value)| (name.clone(), AttributeValue::S(value.clone()))).collect())
+}
+
+/// Where the next page starts: DynamoDB's last evaluated key (all string keys).
+pub(super) fn cursor_of(key: Item) -> Cursor {
+    key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect()
 }
 
 pub(super) fn to_item<T: serde::Serialize>(value: &T) -> Result<Item> {

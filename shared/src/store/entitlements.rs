@@ -1,15 +1,26 @@
+//! Entitlements: each one its own item (`ENTITLEMENT#<id>`), never overwritten by a
+//! later one, so the list is the org's history. "One current entitlement per service
+//! and kind" is kept by a slot item per service and kind (`CURRENT_ENTITLEMENT#…`),
+//! put on a condition that the slot is free or its holder has ended; a declined trial
+//! frees its slot, a converted trial's slot ends at the conversion.
+//!
+//! An entitlement with an end that has not yet been reported as ended sits in GSI1
+//! under `ENTITLEMENT_ENDS`, sorted by its end, for the expiry schedule; once its
+//! `EntitlementExpired` goes out (or it is converted) it leaves the index.
+
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::{to_item, DynamoStore};
+use super::dynamo::{key, to_item, DynamoStore};
+use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::transact::Transacted;
-use crate::domain::{AuditEntry, Entitlement, OrgId};
+use crate::domain::{AuditEntry, Entitlement, Kind, OrgId, GATEWAY};
 use crate::error::Result;
 use crate::events::EventEnvelope;
-use crate::ports::EntitlementStore;
+use crate::ports::{AddEntitlement, EndNotice, Ending, EntitlementStore};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct EntitlementItem {
@@ -17,16 +28,78 @@ struct EntitlementItem {
     pk: String,
     #[serde(rename = "SK")]
     sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
     entity: String,
-    /// Epoch seconds of the end, for the "no second current one" condition; absent
-    /// while it has no end (a trial awaiting approval, an open-ended subscription).
+    /// Epoch seconds of the end; absent while it has none (a trial awaiting
+    /// approval, an open-ended subscription).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ends_epoch: Option<i64>,
+    #[serde(default)]
+    expiring_notified: bool,
     #[serde(flatten)]
     entitlement: Entitlement,
 }
 
+/// Holds the one current entitlement of a service and kind.
+#[derive(Debug, Serialize, Deserialize)]
+struct SlotItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    entitlement_id: uuid::Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_epoch: Option<i64>,
+}
+
 const ENTITY: &str = "Entitlement";
+const SLOT: &str = "EntitlementSlot";
+
+fn item(e: &Entitlement) -> EntitlementItem {
+    // Only an entitlement that will end as it stands waits for end notices.
+    let waits =
+        e.expires_at.filter(|_| e.declined_at.is_none() && e.converted_at.is_none() && !e.pending_approval);
+    EntitlementItem {
+        pk: keys::org_pk(&e.org_id),
+        sk: keys::entitlement_sk(&e.entitlement_id),
+        gsi1pk: waits.map(|_| keys::ENTITLEMENT_ENDS_GSI1PK.to_string()),
+        gsi1sk: waits.map(|end| keys::entitlement_ends_gsi1sk(&end, &e.org_id, &e.entitlement_id)),
+        entity: ENTITY.into(),
+        ends_epoch: e.expires_at.map(|end| end.timestamp()),
+        expiring_notified: false,
+        entitlement: e.clone(),
+    }
+}
+
+/// The slot's kind: a paid gateway entitlement's includes its term, so a customer may
+/// hold a monthly, an annual and a termed commitment at once (one of each).
+fn slot_kind(e: &Entitlement) -> String {
+    match (e.kind, e.term) {
+        (Kind::Paid, Some(term)) if e.service == GATEWAY => {
+            let term = serde_json::to_value(term).ok().and_then(|v| v.as_str().map(str::to_string));
+            format!("paid#{}", term.unwrap_or_default())
+        }
+        _ => e.kind.as_str().to_string(),
+    }
+}
+
+fn slot(e: &Entitlement) -> SlotItem {
+    SlotItem {
+        pk: keys::org_pk(&e.org_id),
+        sk: keys::entitlement_slot_sk(&e.service, &slot_kind(e)),
+        entity: SLOT.into(),
+        entitlement_id: e.entitlement_id,
+        ends_epoch: e.expires_at.map(|end| end.timestamp()),
+    }
+}
+
+fn epoch(at: DateTime<Utc>) -> AttributeValue {
+    AttributeValue::N(at.timestamp().to_string())
+}
 
 #[async_trait]
 impl EntitlementStore for DynamoStore {
@@ -34,31 +107,162 @@ impl EntitlementStore for DynamoStore {
         &self,
         entitlement: &Entitlement,
         now: DateTime<Utc>,
+        converts: Option<&Entitlement>,
+        dirty_months: &[chrono::NaiveDate],
         event: &EventEnvelope,
-        audit: &AuditEntry,
-    ) -> Result<bool> {
-        let item = EntitlementItem {
-            pk: keys::org_pk(&entitlement.org_id),
-            sk: keys::entitlement_sk(&entitlement.service, entitlement.kind.as_str()),
-            entity: ENTITY.into(),
-            ends_epoch: entitlement.expires_at.map(|e| e.timestamp()),
-            entitlement: entitlement.clone(),
-        };
-        // One current entitlement per service and kind: an ended one may be replaced.
-        let now = AttributeValue::N(now.timestamp().to_string());
-        let mut writes = vec![self.put_when(
-            to_item(&item)?,
-            Some("attribute_not_exists(PK) OR ends_epoch <= :now"),
-            &[(":now", now)],
-        )?];
+        audit: &[AuditEntry],
+    ) -> Result<AddEntitlement> {
+        // The slot: free, or its holder ended (a declined trial has freed it).
+        let mut writes = vec![
+            self.put_when(
+                to_item(&slot(entitlement))?,
+                Some("attribute_not_exists(PK) OR ends_epoch <= :now"),
+                &[(":now", epoch(now))],
+            )?,
+            self.put_new(to_item(&item(entitlement))?)?,
+        ];
+        if let Some(trial) = converts {
+            let mut converted = trial.clone();
+            converted.converted_at = Some(now);
+            converted.expires_at = Some(now);
+            // Only while it still runs as read: not ended, converted or declined.
+            writes.push(self.put_when(
+                to_item(&item(&converted))?,
+                Some(
+                    "attribute_exists(PK) AND ends_epoch > :now AND attribute_not_exists(converted_at) \
+                     AND attribute_not_exists(declined_at)",
+                ),
+                &[(":now", epoch(now))],
+            )?);
+            let trial_slot = Update::builder()
+                .set_key(Some(key(
+                    keys::org_pk(&trial.org_id),
+                    &keys::entitlement_slot_sk(&trial.service, &slot_kind(trial)),
+                )))
+                .update_expression("SET ends_epoch = :now")
+                .condition_expression("entitlement_id = :id")
+                .expression_attribute_values(":now", epoch(now))
+                .expression_attribute_values(":id", AttributeValue::S(trial.entitlement_id.to_string()));
+            writes.push(self.update(trial_slot)?);
+        }
+        let touched = format!("{}#entitlement#{}", keys::timestamp(&now), entitlement.entitlement_id);
+        for first in dirty_months {
+            writes.push(self.dirty_write(&entitlement.org_id, &entitlement.service, *first, &touched)?);
+        }
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
-        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
-        Ok(self.transact(writes).await? == Transacted::Committed)
+        writes.extend(self.audit_writes(audit)?);
+        Ok(match self.transact(writes).await? {
+            Transacted::Committed => AddEntitlement::Added,
+            outcome if outcome.failed(0) => AddEntitlement::AlreadyEntitled,
+            _ => AddEntitlement::Stale,
+        })
     }
 
     async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
         let items: Vec<EntitlementItem> =
             self.query_all(None, &keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX, ENTITY).await?;
-        Ok(items.into_iter().map(|i| i.entitlement).collect())
+        let mut all: Vec<Entitlement> = items.into_iter().map(|i| i.entitlement).collect();
+        all.sort_by_key(|e| (e.added_at, e.entitlement_id));
+        Ok(all)
+    }
+
+    async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>> {
+        let found: Option<EntitlementItem> =
+            self.get(keys::org_pk(org), &keys::entitlement_sk(entitlement_id), ENTITY).await?;
+        Ok(found.map(|i| i.entitlement))
+    }
+
+    async fn settle_trial(
+        &self,
+        before: &Entitlement,
+        after: &Entitlement,
+        event: &EventEnvelope,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let pending = [(":true", AttributeValue::Bool(true))];
+        let mut writes = vec![self.put_when(
+            to_item(&item(after))?,
+            Some("pending_approval = :true AND attribute_not_exists(declined_at)"),
+            &pending,
+        )?];
+        let slot_key = key(
+            keys::org_pk(&before.org_id),
+            &keys::entitlement_slot_sk(&before.service, &slot_kind(before)),
+        );
+        let held = [(":id", AttributeValue::S(before.entitlement_id.to_string()))];
+        if after.declined_at.is_some() {
+            // A declined trial blocks nothing: its slot goes.
+            writes.push(self.delete_if(slot_key, "entitlement_id = :id", &held)?);
+        } else {
+            writes.push(self.put_when(to_item(&slot(after))?, Some("entitlement_id = :id"), &held)?);
+        }
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        Ok(self.transact(writes).await? == Transacted::Committed)
+    }
+
+    async fn ending_before(&self, until: DateTime<Utc>) -> Result<Vec<Ending>> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk AND #sk <= :until")
+                .expression_attribute_names("#pk", keys::GSI1PK)
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::ENTITLEMENT_ENDS_GSI1PK.into()))
+                .expression_attribute_values(
+                    ":until",
+                    AttributeValue::S(format!("{}~", keys::timestamp(&until))),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for raw in output.items.unwrap_or_default() {
+                let found: EntitlementItem = serde_dynamo::from_item(raw).map_err(|e| corrupt(ENTITY, e))?;
+                all.push(Ending { entitlement: found.entitlement, expiring_sent: found.expiring_notified });
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn record_notice(
+        &self,
+        entitlement: &Entitlement,
+        notice: EndNotice,
+        event: &EventEnvelope,
+    ) -> Result<bool> {
+        let Some(end) = entitlement.expires_at else { return Ok(false) };
+        let update = Update::builder()
+            .set_key(Some(key(
+                keys::org_pk(&entitlement.org_id),
+                &keys::entitlement_sk(&entitlement.entitlement_id),
+            )))
+            .expression_attribute_values(":ends", epoch(end));
+        let update = match notice {
+            // Still waiting, the end as read, not sent before.
+            EndNotice::Expiring => update
+                .update_expression("SET expiring_notified = :true")
+                .condition_expression(
+                    "attribute_exists(GSI1PK) AND ends_epoch = :ends AND \
+                     (attribute_not_exists(expiring_notified) OR expiring_notified = :false)",
+                )
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":false", AttributeValue::Bool(false)),
+            // Sent once: the entitlement leaves the index with it.
+            EndNotice::Expired => update
+                .update_expression("REMOVE GSI1PK, GSI1SK")
+                .condition_expression("attribute_exists(GSI1PK) AND ends_epoch = :ends"),
+        };
+        let mut writes = vec![self.update(update)?];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        Ok(self.transact(writes).await? == Transacted::Committed)
     }
 }

@@ -17,7 +17,8 @@
 //! | rate window | `RATE#<org_id>#<what>` | `RATE` | |
 //! | admin invitation | `ORG#<org_id>` | `INVITATION#<invitation_id>` | |
 //! | admin invitation token | `ADMIN_INVITE#<token>` | `ADMIN_INVITE` | |
-//! | entitlement | `ORG#<org_id>` | `ENTITLEMENT#<service>#<kind>` | |
+//! | entitlement (one per entitlement, never overwritten) | `ORG#<org_id>` | `ENTITLEMENT#<entitlement_id>` | `ENTITLEMENT_ENDS` / `<expires_at>#<org_id>#<entitlement_id>` while its end is still to be reported |
+//! | the current entitlement of a service and kind | `ORG#<org_id>` | `CURRENT_ENTITLEMENT#<service>#<kind>` | |
 //! | order | `ORG#<partner_id>` | `ORDER#<order_id>` | |
 //! | usage of a user on a day | `USAGE#<org_id>#<service>#<date>` | `USER#<user_hash>` | |
 //! | gateway bandwidth of a day | `USAGE#<org_id>#gateway#<date>` | `BANDWIDTH` | |
@@ -25,10 +26,15 @@
 //! | daily / monthly rollup | `ROLLUP#<org_id>#<service>` | `DAY#<date>` / `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 //! | audit log entry (TTL) | `ORG#<org_id>` | `AUDIT#<at>#<entry_id>` | |
+//! | federated domain of a CSP partner | `ORG#<partner_id>` | `FEDERATED_DOMAIN#<domain>` | |
+//! | federated domain linked to a customer | `ORG#<customer_id>` | `WORKSPACE_DOMAIN#<partner_id>#<domain>` | |
+//! | workspace theme | `ORG#<org_id>` | `WORKSPACE_THEME` | |
+//! | support ticket (its id is a UUIDv7: sorts by creation) | `ORG#<org_id>` | `TICKET#<ticket_id>` | |
 //!
 //! Counters kept on the org item (`ORG#<org_id>` / `PROFILE`): `customer_count`
-//! (active customers, at most 100) and `full_admins` (full administrators without
-//! an expiry, at least 1). The partner side of a connection keeps `grants`, a
+//! (active customers, at most 100), `full_admins` (full administrators without
+//! an expiry, at least 1), `open_tickets` (support tickets open now) and
+//! `limit_near_at` (set once, by the connection that made the 90th customer). The partner side of a connection keeps `grants`, a
 //! version bumped by every administrator right given through it.
 
 use crate::domain::OrgId;
@@ -139,8 +145,22 @@ pub fn admin_invite_pk(token: &str) -> String {
     format!("ADMIN_INVITE#{token}")
 }
 
-pub fn entitlement_sk(service: &str, kind: &str) -> String {
-    format!("{ENTITLEMENT_SK_PREFIX}{service}#{kind}")
+pub fn entitlement_sk(entitlement_id: &uuid::Uuid) -> String {
+    format!("{ENTITLEMENT_SK_PREFIX}{entitlement_id}")
+}
+
+pub fn entitlement_slot_sk(service: &str, kind: &str) -> String {
+    format!("CURRENT_ENTITLEMENT#{service}#{kind}")
+}
+
+pub const ENTITLEMENT_ENDS_GSI1PK: &str = "ENTITLEMENT_ENDS";
+
+pub fn entitlement_ends_gsi1sk(
+    expires_at: &chrono::DateTime<chrono::Utc>,
+    org_id: &OrgId,
+    entitlement_id: &uuid::Uuid,
+) -> String {
+    format!("{}#{org_id}#{entitlement_id}", timestamp(expires_at))
 }
 
 pub const ORDER_SK_PREFIX: &str = "ORDER#";
@@ -188,4 +208,27 @@ pub const AUDIT_SK_PREFIX: &str = "AUDIT#";
 
 pub fn audit_sk(at: &chrono::DateTime<chrono::Utc>, entry_id: &uuid::Uuid) -> String {
     format!("{AUDIT_SK_PREFIX}{}#{entry_id}", timestamp(at))
+}
+
+pub const TICKET_SK_PREFIX: &str = "TICKET#";
+
+pub fn ticket_sk(ticket_id: &uuid::Uuid) -> String {
+    format!("{TICKET_SK_PREFIX}{ticket_id}")
+}
+
+pub const WORKSPACE_DOMAIN_SK_PREFIX: &str = "WORKSPACE_DOMAIN#";
+pub const WORKSPACE_THEME_SK: &str = "WORKSPACE_THEME";
+
+pub fn federated_domain_sk(domain: &str) -> String {
+    format!("FEDERATED_DOMAIN#{domain}")
+}
+
+/// Under the customer, grouped by partner: removing a connection finds that
+/// partner's links with one query.
+pub fn workspace_domain_sk(partner_id: &OrgId, domain: &str) -> String {
+    format!("{WORKSPACE_DOMAIN_SK_PREFIX}{partner_id}#{domain}")
+}
+
+pub fn workspace_domains_of_partner(partner_id: &OrgId) -> String {
+    format!("{WORKSPACE_DOMAIN_SK_PREFIX}{partner_id}#")
 }

@@ -5,6 +5,7 @@ mod admin_invitations;
 mod admins;
 mod audit;
 mod connections;
+mod csp;
 mod dynamo;
 mod entitlements;
 mod errors;
@@ -16,6 +17,7 @@ mod orders;
 mod orgs;
 mod outbox;
 mod rate;
+mod support;
 mod transact;
 mod usage;
 

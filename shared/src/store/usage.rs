@@ -27,6 +27,29 @@ struct DirtyItem {
     touched: String,
 }
 
+impl DynamoStore {
+    /// Marks a day for the next rollup, as a write to go into another change's
+    /// transaction (an entitlement that changes what was purchased that month).
+    pub(super) fn dirty_write(
+        &self,
+        org: &OrgId,
+        service: &str,
+        date: NaiveDate,
+        touched: &str,
+    ) -> Result<super::transact::Write> {
+        let dirty = DirtyItem {
+            pk: keys::USAGE_DIRTY_PK.into(),
+            sk: keys::dirty_sk(org, service, &date),
+            entity: DIRTY.into(),
+            org_id: org.clone(),
+            service: service.to_string(),
+            date,
+            touched: touched.to_string(),
+        };
+        self.put_when(to_item(&dirty)?, None, &[])
+    }
+}
+
 const USER_DAY: &str = "UserDay";
 const BANDWIDTH: &str = "BandwidthDay";
 const DIRTY: &str = "DirtyUsageDay";

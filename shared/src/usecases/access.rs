@@ -79,7 +79,22 @@ pub fn require(standing: &Standing, permission: Permission) -> Result<()> {
     )))
 }
 
-/// An administrator of a partner-badged org; 403 `not_a_partner` otherwise.
+/// Any administrator of a partner-badged org; 403 `not_a_partner` otherwise.
+pub async fn partner_admin_of(
+    store: &dyn OrgStore,
+    clock: &dyn Clock,
+    caller: &Caller,
+    partner: &OrgId,
+) -> Result<Standing> {
+    let standing = admin_of(store, clock, caller, partner).await?;
+    if !standing.org.is_partner() {
+        return Err(AppError::NotAPartner);
+    }
+    Ok(standing)
+}
+
+/// An administrator of a partner-badged org with full access or `permission`
+/// (`None`: full access only); 403 `not_a_partner` otherwise.
 pub async fn partner_admin_with(
     store: &dyn OrgStore,
     clock: &dyn Clock,
@@ -87,10 +102,7 @@ pub async fn partner_admin_with(
     partner: &OrgId,
     permission: Option<Permission>,
 ) -> Result<Standing> {
-    let standing = admin_of(store, clock, caller, partner).await?;
-    if !standing.org.is_partner() {
-        return Err(AppError::NotAPartner);
-    }
+    let standing = partner_admin_of(store, clock, caller, partner).await?;
     match permission {
         Some(permission) => require(&standing, permission)?,
         None if !standing.admin.is_full() => {

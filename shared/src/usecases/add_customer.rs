@@ -120,7 +120,11 @@ pub async fn add_customer(
             org,
         };
         match ports.connections.add_customer(&new, &events, &audit, &email_use).await? {
-            AddCustomer::Created => {
+            outcome @ (AddCustomer::Created | AddCustomer::CreatedNearLimit) => {
+                let mut events = events.to_vec();
+                if outcome == AddCustomer::CreatedNearLimit {
+                    events.push(DomainEvent::limit_near(partner, connection.connected_at)?);
+                }
                 outbox::publish_committed(ports.publisher, ports.outbox, &events).await;
                 tracing::info!(partner_id = %partner, customer_id = %new.org.org_id, by = %standing.admin.sub, "customer added");
                 return Ok(AddedCustomer { customer: new.org, connection });
@@ -129,7 +133,7 @@ pub async fn add_customer(
             AddCustomer::LimitReached => {
                 return Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT })
             }
-            AddCustomer::OrgIdTaken | AddCustomer::RateRaced => continue,
+            AddCustomer::OrgIdTaken | AddCustomer::RateRaced | AddCustomer::CountMoved => continue,
         }
     }
     Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })

@@ -284,6 +284,42 @@ pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) ->
     Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
 }
 
+/// What the public page of an invitation link (`GET /admin-invitations/{token}`)
+/// shows: the org, the access offered, to whom, and whether it can still be accepted.
+#[derive(Debug, Serialize)]
+pub struct OpenedInvitation {
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub email: Email,
+    pub access: Access,
+    pub permissions: Vec<Permission>,
+    /// `pending`, `accepted` or `expired`.
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The invitation behind a link, for anyone holding the link (the token is the
+/// capability); 404 for an unknown or malformed token.
+pub async fn open_invitation(ports: &AdminPorts<'_>, raw_token: &str) -> Result<OpenedInvitation> {
+    let unknown = || AppError::not_found("this invitation does not exist");
+    let token = InviteCode::parse(raw_token).ok_or_else(unknown)?;
+    let invitation = ports.invitations.invitation_by_token(&token).await?.ok_or_else(unknown)?;
+    let org = ports.orgs.get_org(&invitation.org_id).await?.ok_or_else(unknown)?;
+    let view = InvitationView::of(&invitation, ports.clock.now());
+    Ok(OpenedInvitation {
+        org_id: org.org_id,
+        org_name: org.name,
+        email: view.email,
+        access: view.access,
+        permissions: view.permissions,
+        status: view.status,
+        expires_at: view.expires_at,
+        access_expires_at: view.access_expires_at,
+    })
+}
+
 /// One line of `GET /v1/orgs/{org_id}/admins`: an administrator (`active`) or
 /// someone who may become one (`pending`: an invitation, or the contact of an
 /// account a partner created).

@@ -76,6 +76,11 @@ pub async fn accept_invitation(
             outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
             Ok(Accepted::Created(connection))
         }
+        Connect::CreatedNearLimit => {
+            let near = DomainEvent::limit_near(&connection.partner_id, connection.connected_at)?;
+            outbox::publish_committed(ports.publisher, ports.outbox, &[event, near]).await;
+            Ok(Accepted::Created(connection))
+        }
         Connect::AlreadyActive(existing) => Ok(Accepted::AlreadyActive(existing)),
         Connect::LimitReached => Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT }),
     }
@@ -89,11 +94,13 @@ pub async fn remove_connection(
     customer: &OrgId,
     by: RemovedBy,
 ) -> Result<()> {
-    let acting_org = match by {
-        RemovedBy::Partner => partner,
-        RemovedBy::Customer => customer,
+    // The partner's side is a partner route: an org without a badge is told so.
+    let standing = match by {
+        RemovedBy::Partner => {
+            access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?
+        }
+        RemovedBy::Customer => access::full_admin_of(ports.orgs, ports.clock, caller, customer).await?,
     };
-    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, acting_org).await?;
     let now = ports.clock.now();
     // Each side's log names who acted; the customer's says which partner acted for it.
     let (for_customer, for_partner) = match by {

@@ -7,7 +7,9 @@ use crate::domain::Order;
 use crate::domain::{Caller, OrgId, Origin, Permission, Tenancy, PARTNER_CUSTOMER_LIMIT};
 use crate::error::{AppError, Result};
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{Clock, ConnectionStore, EntitlementStore, NotificationStore, OrderStore, OrgStore};
+use crate::ports::{
+    Clock, ConnectionStore, EntitlementStore, NotificationStore, OrderStore, OrgStore, TicketStore,
+};
 use crate::usecases::services::EntitlementView;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct CustomerList {
     /// Active customers in all, across pages.
     pub count: u32,
     pub limit: u32,
+    /// Places left under the limit.
+    pub remaining: u32,
 }
 
 pub struct DashboardPorts<'a> {
@@ -43,7 +47,22 @@ pub struct DashboardPorts<'a> {
     pub notifications: &'a dyn NotificationStore,
     pub entitlements: &'a dyn EntitlementStore,
     pub orders: &'a dyn OrderStore,
+    pub tickets: &'a dyn TicketStore,
     pub clock: &'a dyn Clock,
+}
+
+/// The dashboard is for the partner's administrators with full access or
+/// `customer-dashboard.view`.
+async fn dashboard_standing(ports: &DashboardPorts<'_>, caller: &Caller, partner: &OrgId) -> Result<()> {
+    access::partner_admin_with(
+        ports.orgs,
+        ports.clock,
+        caller,
+        partner,
+        Some(Permission::CustomerDashboardView),
+    )
+    .await
+    .map(drop)
 }
 
 pub async fn customers(
@@ -53,17 +72,12 @@ pub async fn customers(
     page: &PageRequest,
     service: Option<&str>,
 ) -> Result<CustomerList> {
-    access::partner_admin_with(
-        ports.orgs,
-        ports.clock,
-        caller,
-        partner,
-        Some(Permission::CustomerDashboardView),
-    )
-    .await?;
+    dashboard_standing(ports, caller, partner).await?;
     let (connections, next): (_, Option<Cursor>) = ports.connections.customers_of(partner, page).await?;
     let ids: Vec<OrgId> = connections.iter().map(|c| c.customer_id.clone()).collect();
     let mut orgs = ports.orgs.orgs(&ids).await?;
+    // Kept by each ticket's own transaction: exact, without reading the tickets.
+    let open_tickets = ports.tickets.open_ticket_counts(&ids).await?;
     let mut items = Vec::with_capacity(connections.len());
     for connection in connections {
         let Some(org) = orgs.remove(&connection.customer_id) else { continue };
@@ -84,18 +98,20 @@ pub async fn customers(
             origin: connection.origin,
             connected_at: connection.connected_at,
             services,
-            open_support_tickets: 0,
+            open_support_tickets: open_tickets.get(&connection.customer_id).copied().unwrap_or(0),
             notifications: recent.len() as u32,
         });
     }
     if let Some(service) = service {
         items.retain(|row| row.services.iter().any(|s| s.service == service));
     }
+    let count = ports.connections.customer_count(partner).await?;
     Ok(CustomerList {
         items,
         next_token: next.as_ref().map(crate::http::pagination::encode_token),
-        count: ports.connections.customer_count(partner).await?,
+        count,
         limit: PARTNER_CUSTOMER_LIMIT,
+        remaining: PARTNER_CUSTOMER_LIMIT.saturating_sub(count),
     })
 }
 
@@ -117,14 +133,7 @@ pub async fn customer(
     partner: &OrgId,
     customer: &OrgId,
 ) -> Result<CustomerDetail> {
-    access::partner_admin_with(
-        ports.orgs,
-        ports.clock,
-        caller,
-        partner,
-        Some(Permission::CustomerDashboardView),
-    )
-    .await?;
+    dashboard_standing(ports, caller, partner).await?;
     let not_connected = || AppError::not_found("this customer is not connected to the partner");
     let connection = ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
     let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;

@@ -226,14 +226,7 @@ pub async fn licenses(
     partner: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<Order>> {
-    access::partner_admin_with(
-        ports.orgs,
-        ports.clock,
-        caller,
-        partner,
-        Some(crate::domain::Permission::LicensingView),
-    )
-    .await?;
+    access::partner_admin_of(ports.orgs, ports.clock, caller, partner).await?;
     let (orders, next) = ports.orders.orders_of(partner, page).await?;
     Ok(Page::new(orders, next))
 }

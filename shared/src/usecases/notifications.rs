@@ -64,14 +64,8 @@ pub async fn customer_feed(
     };
     let dismissed = ports.notifications.dismissed_by(partner).await?;
     let before = page.after.as_ref().and_then(|c| c.get("before").cloned());
-    let mut merged = Vec::new();
-    for id in &customers {
-        let (items, _) = ports.notifications.notifications_of(id, &PageRequest::first(PER_CUSTOMER)).await?;
-        merged.extend(items.into_iter().filter(|n| !dismissed.contains(&n.notification_id)).map(|mut n| {
-            n.customer_id.get_or_insert_with(|| id.clone());
-            n
-        }));
-    }
+    let mut merged = newest_of(ports, &customers).await?;
+    merged.retain(|n| !dismissed.contains(&n.notification_id));
     merged.retain(|n| before.as_ref().is_none_or(|b| sort_key(n) < *b));
     merged.sort_by_key(|n| std::cmp::Reverse(sort_key(n)));
     let more = merged.len() > page.limit as usize;
@@ -81,6 +75,22 @@ pub async fn customer_feed(
     Ok(Page::new(merged, next))
 }
 
+/// The newest notifications of each customer, each naming its customer: what the
+/// partner's feed is made of.
+async fn newest_of(ports: &FeedPorts<'_>, customers: &[OrgId]) -> Result<Vec<Notification>> {
+    let mut all = Vec::new();
+    for id in customers {
+        let (items, _) = ports.notifications.notifications_of(id, &PageRequest::first(PER_CUSTOMER)).await?;
+        all.extend(items.into_iter().map(|mut n| {
+            n.customer_id.get_or_insert_with(|| id.clone());
+            n
+        }));
+    }
+    Ok(all)
+}
+
+/// Hides one notification of the partner's feed for this partner; a notification
+/// that is not in its feed (not of a connected customer) is 404 and writes nothing.
 pub async fn dismiss(
     ports: &FeedPorts<'_>,
     caller: &Caller,
@@ -88,7 +98,12 @@ pub async fn dismiss(
     notification_id: &str,
 ) -> Result<()> {
     feed_standing(ports, caller, partner).await?;
-    let id =
-        uuid::Uuid::parse_str(notification_id).map_err(|_| AppError::not_found("notification not found"))?;
+    let not_found = || AppError::not_found("notification not found");
+    let id = uuid::Uuid::parse_str(notification_id).map_err(|_| not_found())?;
+    let (connected, _) = ports.connections.customers_of(partner, &PageRequest::first(100)).await?;
+    let customers: Vec<OrgId> = connected.into_iter().map(|c| c.customer_id).collect();
+    if !newest_of(ports, &customers).await?.iter().any(|n| n.notification_id == id) {
+        return Err(not_found());
+    }
     ports.notifications.dismiss(partner, &id, ports.clock.now()).await
 }

@@ -46,7 +46,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 format!("{} ({}) connected to you as a customer.", customer.name, customer.org_id),
                 Some(customer_id),
             );
-            let dashboard = format!("{}/partners/{}/customers", ports.public_base_url, partner_id);
+            let dashboard = format!("{}/orgs/{}/customers", ports.public_base_url, partner_id);
             tell_full_admins(
                 ports,
                 envelope,
@@ -127,7 +127,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 ports.invitations.invitation(&org_id, &invitation_id).await?.ok_or_else(|| {
                     AppError::internal(format!("invitation {invitation_id} does not exist"))
                 })?;
-            let accept = format!("{}/v1/admin-invitations/{}/accept", ports.public_base_url, token.as_str());
+            let accept = format!("{}/admin-invitations/{}", ports.public_base_url, token.as_str());
             let access = if invitation.is_full() { "full" } else { "custom" };
             let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
             delivered.emails += send_once(ports, envelope, &mail).await? as usize;
@@ -177,8 +177,138 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             )
             .await?;
         }
+        DomainEvent::SupportTicketOpened { org_id, subject, severity, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let severity = serde_json::to_value(severity).ok();
+            let severity = severity.as_ref().and_then(|v| v.as_str()).unwrap_or("normal");
+            let body = format!("A support ticket was opened for {} ({severity}): {subject}", customer.name);
+            let tickets = format!("{}/orgs/{}/support-tickets", ports.public_base_url, org_id);
+            tell_org(
+                ports,
+                envelope,
+                &org_id,
+                "support_ticket_opened",
+                "Support ticket opened",
+                body,
+                Some(&tickets),
+                &mut delivered,
+            )
+            .await?;
+        }
+        DomainEvent::TrialApproved { org_id, service, expires_at, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let body = format!(
+                "The {} trial of {} was approved; it runs until {}.",
+                service_name(&service),
+                customer.name,
+                expires_at.format("%Y-%m-%d")
+            );
+            tell_org(
+                ports,
+                envelope,
+                &org_id,
+                "trial_approved",
+                "Trial approved",
+                body,
+                None,
+                &mut delivered,
+            )
+            .await?;
+        }
+        DomainEvent::TrialDeclined { org_id, service, reason, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let mut body =
+                format!("The {} trial request of {} was declined.", service_name(&service), customer.name);
+            if let Some(reason) = reason {
+                body.push_str(&format!(" Reason: {reason}"));
+            }
+            tell_org(
+                ports,
+                envelope,
+                &org_id,
+                "trial_declined",
+                "Trial declined",
+                body,
+                None,
+                &mut delivered,
+            )
+            .await?;
+        }
+        DomainEvent::EntitlementExpiring { org_id, service, kind, expires_at, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let body = format!(
+                "The {} {} of {} ends on {}.",
+                service_name(&service),
+                term_word(kind),
+                customer.name,
+                expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            let title = format!("{} ends in 7 days", service_name(&service));
+            tell_org(ports, envelope, &org_id, "entitlement_expiring", &title, body, None, &mut delivered)
+                .await?;
+        }
+        DomainEvent::EntitlementExpired { org_id, service, kind, expired_at, .. } => {
+            let customer = org(ports, &org_id).await?;
+            let body = format!(
+                "The {} {} of {} ended on {}.",
+                service_name(&service),
+                term_word(kind),
+                customer.name,
+                expired_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            let title = format!("{} has ended", service_name(&service));
+            tell_org(ports, envelope, &org_id, "entitlement_expired", &title, body, None, &mut delivered)
+                .await?;
+        }
+        DomainEvent::CustomerLimitNear { partner_id, customers, limit } => {
+            let body = format!(
+                "You have {customers} active customers of the {limit} a partner may have: {} places remain.",
+                limit.saturating_sub(customers)
+            );
+            let dashboard = format!("{}/orgs/{}/customers", ports.public_base_url, partner_id);
+            tell_org(
+                ports,
+                envelope,
+                &partner_id,
+                "customer_limit_near",
+                "Nearing your customer limit",
+                body,
+                Some(&dashboard),
+                &mut delivered,
+            )
+            .await?;
+        }
     }
     Ok(delivered)
+}
+
+fn service_name(service: &str) -> String {
+    crate::domain::service(service).map_or(service.to_string(), |s| s.name.to_string())
+}
+
+fn term_word(kind: crate::domain::Kind) -> &'static str {
+    match kind {
+        crate::domain::Kind::Trial => "trial",
+        _ => "subscription",
+    }
+}
+
+/// The org's notification, and the same words emailed to its full administrators.
+#[allow(clippy::too_many_arguments)]
+async fn tell_org(
+    ports: &NotifyPorts<'_>,
+    envelope: &EventEnvelope,
+    org_id: &OrgId,
+    kind: &str,
+    title: &str,
+    body: String,
+    link: Option<&str>,
+    delivered: &mut Delivered,
+) -> Result<()> {
+    let note = notification(envelope, org_id, kind, title, body.clone(), None);
+    let link = link.map(|url| ("Open Partner Hub", url));
+    tell_full_admins(ports, envelope, org_id, note, |to| templates::notice(to, title, &body, link), delivered)
+        .await
 }
 
 async fn org(ports: &NotifyPorts<'_>, id: &OrgId) -> Result<Org> {

@@ -1,18 +1,18 @@
 //! Services and entitlements: the catalog, adding a trial, a paid subscription or a
 //! partner's own "Resell SD-WAN" account, and reading an org's entitlements.
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access;
 use crate::domain::{
-    service, trial_end, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind, OrgId,
-    Permission, Term, GATEWAY, SDWAN_ORCHESTRATOR,
+    service, trial_end, Actor, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind,
+    MachineClient, OrgId, Permission, Term, GATEWAY, SDWAN_ORCHESTRATOR,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
 use crate::ports::{
-    Clock, ConnectionStore, EntitlementStore, EventPublisher, IdSource, OrgStore, OutboxStore,
+    AddEntitlement, Clock, ConnectionStore, EntitlementStore, EventPublisher, IdSource, OrgStore, OutboxStore,
 };
 
 pub struct ServicePorts<'a> {
@@ -54,6 +54,14 @@ pub struct EntitlementView {
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub committed_gb: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declined_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted_at: Option<DateTime<Utc>>,
 }
 
 impl EntitlementView {
@@ -68,6 +76,10 @@ impl EntitlementView {
             starts_at: e.starts_at,
             expires_at: e.expires_at,
             committed_gb: e.committed_gb,
+            approved_at: e.approved_at,
+            declined_at: e.declined_at,
+            decline_reason: e.decline_reason.clone(),
+            converted_at: e.converted_at,
         }
     }
 }
@@ -127,6 +139,10 @@ fn entitlement_for(
         committed_gb: None,
         added_by: caller.sub.clone(),
         added_at: now,
+        approved_at: None,
+        declined_at: None,
+        decline_reason: None,
+        converted_at: None,
     };
     match kind {
         Kind::Trial => {
@@ -191,24 +207,170 @@ pub async fn add_service(
         kind: entitlement.kind,
     }
     .envelope(ports.ids.uuid(), now)?;
+    let dirty = affected_months(&entitlement, now);
+    for _ in 0..crate::store::MAX_TRANSACTION_ATTEMPTS {
+        // A paid entitlement converts a trial of the same service that runs now.
+        let converts = match entitlement.kind {
+            Kind::Paid => ports
+                .entitlements
+                .entitlements_of(org)
+                .await?
+                .into_iter()
+                .find(|e| e.service == entitlement.service && e.is_running_trial(now)),
+            _ => None,
+        };
+        let audit = vec![AuditEntry::new(
+            org,
+            ports.ids.uuid(),
+            now,
+            standing.actor(caller),
+            AuditAction::ServiceAdded,
+            entitlement.service.clone(),
+            serde_json::json!({
+                "entitlement_id": entitlement.entitlement_id,
+                "kind": entitlement.kind,
+                "status": entitlement.status(now),
+                "converted_trial": converts.as_ref().map(|t| t.entitlement_id),
+            }),
+        )];
+        match ports
+            .entitlements
+            .add_entitlement(&entitlement, now, converts.as_ref(), &dirty, &event, &audit)
+            .await?
+        {
+            AddEntitlement::Added => {
+                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+                return Ok(EntitlementView::of(&entitlement, now));
+            }
+            AddEntitlement::AlreadyEntitled => return Err(AppError::AlreadyEntitled),
+            // The trial ended or changed meanwhile: read again.
+            AddEntitlement::Stale => {}
+        }
+    }
+    Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
+}
+
+/// The months (their first days) whose rollups a paid entitlement changes: those it
+/// covers up to the current one, at most the last 24. Marked in the entitlement's
+/// own transaction, so purchased and overage never go stale.
+fn affected_months(entitlement: &Entitlement, now: DateTime<Utc>) -> Vec<NaiveDate> {
+    if entitlement.kind != Kind::Paid {
+        return Vec::new();
+    }
+    let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let last = first_of(entitlement.expires_at.map_or(now, |end| end.min(now)).date_naive());
+    let mut month = first_of(entitlement.starts_at.date_naive());
+    let mut months = Vec::new();
+    while month <= last {
+        months.push(month);
+        match month.checked_add_months(Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    let skip = months.len().saturating_sub(24);
+    months.split_off(skip)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decline {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/orgs/{org_id}/entitlements/{entitlement_id}/approve` (the sales desk):
+/// a pending trial runs `trial_days` from now.
+pub async fn approve(
+    ports: &ServicePorts<'_>,
+    desk: &MachineClient,
+    org: &OrgId,
+    entitlement_id: &str,
+) -> Result<EntitlementView> {
+    settle(ports, desk, org, entitlement_id, None).await
+}
+
+/// `POST /v1/orgs/{org_id}/entitlements/{entitlement_id}/decline` (the sales desk).
+pub async fn decline(
+    ports: &ServicePorts<'_>,
+    desk: &MachineClient,
+    org: &OrgId,
+    entitlement_id: &str,
+    input: Decline,
+) -> Result<EntitlementView> {
+    let reason = input.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+        return Err(AppError::invalid("reason must be at most 1000 characters"));
+    }
+    settle(ports, desk, org, entitlement_id, Some(reason)).await
+}
+
+/// Approves (`declined: None`) or declines a pending trial.
+async fn settle(
+    ports: &ServicePorts<'_>,
+    desk: &MachineClient,
+    org: &OrgId,
+    entitlement_id: &str,
+    declined: Option<Option<String>>,
+) -> Result<EntitlementView> {
+    let not_found = || AppError::not_found("entitlement not found");
+    let id = uuid::Uuid::parse_str(entitlement_id).map_err(|_| not_found())?;
+    let before = ports.entitlements.entitlement(org, &id).await?.ok_or_else(not_found)?;
+    let now = ports.clock.now();
+    if before.status(now) != EntitlementStatus::TrialPending {
+        return Err(AppError::Conflict(format!(
+            "the entitlement is {}, not a trial waiting for approval",
+            before.status(now).as_str()
+        )));
+    }
+    let mut after = before.clone();
+    after.pending_approval = false;
+    let (event, action) = match &declined {
+        None => {
+            let offering = service(&before.service)?;
+            after.approved_at = Some(now);
+            after.starts_at = now;
+            after.expires_at = Some(trial_end(now, offering));
+            let event = DomainEvent::TrialApproved {
+                org_id: org.clone(),
+                entitlement_id: id,
+                service: before.service.clone(),
+                expires_at: trial_end(now, offering),
+            };
+            (event, AuditAction::TrialApproved)
+        }
+        Some(reason) => {
+            after.declined_at = Some(now);
+            after.decline_reason = reason.clone();
+            let event = DomainEvent::TrialDeclined {
+                org_id: org.clone(),
+                entitlement_id: id,
+                service: before.service.clone(),
+                reason: reason.clone(),
+            };
+            (event, AuditAction::TrialDeclined)
+        }
+    };
+    let event = event.envelope(ports.ids.uuid(), now)?;
     let audit = AuditEntry::new(
         org,
         ports.ids.uuid(),
         now,
-        standing.actor(caller),
-        AuditAction::ServiceAdded,
-        entitlement.service.clone(),
+        Actor::machine(desk),
+        action,
+        before.service.clone(),
         serde_json::json!({
-            "entitlement_id": entitlement.entitlement_id,
-            "kind": entitlement.kind,
-            "status": entitlement.status(now),
+            "entitlement_id": id,
+            "status": after.status(now),
+            "reason": after.decline_reason,
+            "expires_at": after.expires_at,
         }),
     );
-    if !ports.entitlements.add_entitlement(&entitlement, now, &event, &audit).await? {
-        return Err(AppError::AlreadyEntitled);
+    if !ports.entitlements.settle_trial(&before, &after, &event, &audit).await? {
+        return Err(AppError::Conflict("the trial is no longer waiting for approval".into()));
     }
     outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
-    Ok(EntitlementView::of(&entitlement, now))
+    Ok(EntitlementView::of(&after, now))
 }
 
 /// `GET /v1/orgs/{org_id}/entitlements`: the org's own administrators, or an

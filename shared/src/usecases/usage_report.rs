@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::access;
 use crate::domain::{
-    days_of_month, month_of, months_between, parse_month, round_gb, service, Caller, DailyRollup, MeteredBy,
-    MonthlyRollup, Org, OrgId, Permission, Term,
+    days_of_month, month_of, months_between, parse_month, round_gb, service, Caller, DailyRollup,
+    GatewayCommitment, MeteredBy, MonthlyRollup, Org, OrgId, Permission, Term,
 };
 use crate::error::{AppError, Result};
 use crate::ports::{Clock, ConnectionStore, OrgStore, UsageStore};
@@ -27,6 +27,8 @@ pub struct ReportPorts<'a> {
 pub struct MonthRange {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The current month (its first day): the gateway's summary is its billing month.
+    pub current: NaiveDate,
 }
 
 impl MonthRange {
@@ -49,7 +51,7 @@ impl MonthRange {
         if months_between(from, to).len() > MAX_MONTHS {
             return Err(AppError::invalid(format!("a range covers at most {MAX_MONTHS} months")));
         }
-        Ok(Self { from, to })
+        Ok(Self { from, to, current: today.with_day(1).unwrap_or(today) })
     }
 
     pub fn last_day(&self) -> NaiveDate {
@@ -95,6 +97,17 @@ pub struct GatewayMonth {
     pub term: Option<Term>,
     pub used_gb: f64,
     pub cumulative_gb: f64,
+    /// The total of the entitlements in force that month.
+    pub committed_gb: f64,
+    pub overage_gb: f64,
+    /// The gateway entitlements in force that month, each with its committed GB.
+    pub entitlements: Vec<GatewayCommitment>,
+}
+
+/// The months of the view added up.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct GatewayTotals {
+    pub used_gb: f64,
     pub committed_gb: f64,
     pub overage_gb: f64,
 }
@@ -103,7 +116,7 @@ pub struct GatewayMonth {
 #[serde(untagged)]
 pub enum Trend {
     Users { service: String, summary: UsersSummary, monthly: Vec<UsersMonth>, daily: Vec<UsersDay> },
-    Bandwidth { service: String, summary: GatewaySummary, monthly: Vec<GatewayMonth> },
+    Bandwidth { service: String, summary: GatewaySummary, monthly: Vec<GatewayMonth>, totals: GatewayTotals },
 }
 
 /// Every month of the range, from the rollups where there are some, zeros elsewhere.
@@ -130,6 +143,8 @@ pub struct Rollups {
     pub metered_by: MeteredBy,
     pub monthly: Vec<MonthlyRollup>,
     pub daily: Vec<DailyRollup>,
+    /// `YYYY-MM` of the current month.
+    pub current_month: String,
 }
 
 pub async fn rollups(
@@ -147,6 +162,7 @@ pub async fn rollups(
         metered_by: offering.metered_by,
         monthly: months_filled(range, stored, org, offering.service),
         daily,
+        current_month: month_of(range.current),
     })
 }
 
@@ -200,14 +216,26 @@ impl Rollups {
             },
             MeteredBy::Bandwidth => Trend::Bandwidth {
                 service: self.service,
-                summary: latest.map_or(
-                    GatewaySummary { committed_gb: 0.0, used_gb: 0.0, overage_gb: 0.0 },
-                    |m| GatewaySummary {
-                        committed_gb: m.committed_gb,
-                        used_gb: m.used_gb,
-                        overage_gb: m.overage_gb,
-                    },
-                ),
+                totals: GatewayTotals {
+                    used_gb: round_gb(self.monthly.iter().map(|m| m.used_gb).sum()),
+                    committed_gb: round_gb(self.monthly.iter().map(|m| m.committed_gb).sum()),
+                    overage_gb: round_gb(self.monthly.iter().map(|m| m.overage_gb).sum()),
+                },
+                // The current billing month when the view covers it (not the latest
+                // month with use), else the view's last month.
+                summary: self
+                    .monthly
+                    .iter()
+                    .find(|m| m.month == self.current_month)
+                    .or(self.monthly.last())
+                    .cloned()
+                    .map_or(GatewaySummary { committed_gb: 0.0, used_gb: 0.0, overage_gb: 0.0 }, |m| {
+                        GatewaySummary {
+                            committed_gb: m.committed_gb,
+                            used_gb: m.used_gb,
+                            overage_gb: m.overage_gb,
+                        }
+                    }),
                 monthly: self
                     .monthly
                     .into_iter()
@@ -218,6 +246,7 @@ impl Rollups {
                         cumulative_gb: m.cumulative_gb,
                         committed_gb: m.committed_gb,
                         overage_gb: m.overage_gb,
+                        entitlements: m.commitments,
                     })
                     .collect(),
             },

@@ -9,8 +9,8 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::{
-    days_of_month, mb_to_gb, month_of, overage, overage_gb, round_gb, DailyRollup, Entitlement, Kind,
-    MonthlyRollup, OrgId, Term, GATEWAY,
+    days_of_month, mb_to_gb, month_of, overage, overage_gb, round_gb, DailyRollup, Entitlement,
+    GatewayCommitment, Kind, MonthlyRollup, OrgId, Term, GATEWAY,
 };
 use crate::error::Result;
 use crate::ports::{Clock, EntitlementStore, UsageStore};
@@ -36,6 +36,20 @@ fn paid_on<'a>(entitlements: &'a [Entitlement], service: &str, date: NaiveDate) 
         .iter()
         .filter(|e| e.service == service && e.kind == Kind::Paid)
         .find(|e| e.starts_at.date_naive() <= date && e.expires_at.is_none_or(|end| date < end.date_naive()))
+}
+
+/// The paid gateway entitlements in force on any day from `first` to `last`, oldest first.
+fn gateway_in_force(
+    entitlements: &[Entitlement],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> impl Iterator<Item = &Entitlement> {
+    entitlements.iter().filter(move |e| {
+        e.service == GATEWAY
+            && e.kind == Kind::Paid
+            && e.starts_at.date_naive() <= last
+            && e.expires_at.is_none_or(|end| first < end.date_naive())
+    })
 }
 
 fn purchased_on(entitlements: &[Entitlement], service: &str, date: NaiveDate) -> u32 {
@@ -203,7 +217,16 @@ async fn monthly(
         rollup.used_gb = round_gb(month_days.map(|d| d.used_gb).sum());
         rollup.cumulative_gb = round_gb(days.iter().map(|d| d.used_gb).sum());
         rollup.term = entitlement.and_then(|e| e.term);
-        rollup.committed_gb = entitlement.and_then(|e| e.committed_gb).unwrap_or(0) as f64;
+        // Every gateway entitlement in force at any time in the month commits its GB
+        // for that month; the month's commitment is their total.
+        rollup.commitments = gateway_in_force(entitlements, first, last)
+            .map(|e| GatewayCommitment {
+                entitlement_id: e.entitlement_id,
+                term: e.term,
+                committed_gb: e.committed_gb.unwrap_or(0) as f64,
+            })
+            .collect();
+        rollup.committed_gb = round_gb(rollup.commitments.iter().map(|c| c.committed_gb).sum());
         rollup.overage_gb = overage_gb(rollup.used_gb, rollup.committed_gb);
         return Ok(rollup);
     }
@@ -252,6 +275,10 @@ mod tests {
             committed_gb: Some(100),
             added_by: "s".into(),
             added_at: starts_at,
+            approved_at: None,
+            declined_at: None,
+            decline_reason: None,
+            converted_at: None,
         }
     }
 

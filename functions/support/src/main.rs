@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    partner_hub::runtime::run_http(support::handle).await
+}

@@ -1,0 +1,185 @@
+//! Support tickets: one item per ticket under its org, and the org item's
+//! `open_tickets` counter moved in the same transaction as every open and close, so
+//! the dashboard reads an exact number without scanning.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
+use chrono::{DateTime, Utc};
+
+use super::dynamo::{cursor_of, key, start_key, to_item, DynamoStore};
+use super::errors::{corrupt, StoreError};
+use super::items::Stored;
+use super::keys;
+use super::transact::Transacted;
+use crate::domain::{AuditEntry, Email, OrgId, SupportTicket, TicketStatus};
+use crate::error::{AppError, Result};
+use crate::events::EventEnvelope;
+use crate::http::pagination::{Cursor, PageRequest};
+use crate::ports::{CloseTicket, TicketStore};
+
+const ENTITY: &str = "SupportTicket";
+const COUNTER: &str = "open_tickets";
+
+fn counter_moved(org: &OrgId, up: bool) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    let update = Update::builder()
+        .set_key(Some(key(keys::org_pk(org), keys::ORG_PROFILE_SK)))
+        .expression_attribute_names("#count", COUNTER)
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .expression_attribute_values(":zero", AttributeValue::N("0".into()));
+    if up {
+        update
+            .update_expression("SET #count = if_not_exists(#count, :zero) + :one")
+            .condition_expression("attribute_exists(PK)")
+    } else {
+        update.update_expression("SET #count = #count - :one").condition_expression("#count > :zero")
+    }
+}
+
+#[async_trait]
+impl TicketStore for DynamoStore {
+    async fn open_ticket(
+        &self,
+        ticket: &SupportTicket,
+        event: &EventEnvelope,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let item =
+            Stored::new(keys::org_pk(&ticket.org_id), keys::ticket_sk(&ticket.ticket_id), ENTITY, ticket);
+        let mut writes =
+            vec![self.put_new(to_item(&item)?)?, self.update(counter_moved(&ticket.org_id, true))?];
+        writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        Ok(self.transact(writes).await? == Transacted::Committed)
+    }
+
+    async fn close_ticket(
+        &self,
+        org: &OrgId,
+        ticket_id: &uuid::Uuid,
+        closed_at: DateTime<Utc>,
+        closed_by: &Email,
+        audit: &AuditEntry,
+    ) -> Result<CloseTicket> {
+        let close = Update::builder()
+            .set_key(Some(key(keys::org_pk(org), &keys::ticket_sk(ticket_id))))
+            .update_expression("SET #status = :closed, closed_at = :at, closed_by = :by")
+            .condition_expression("#status = :open")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":closed", AttributeValue::S(TicketStatus::Closed.as_str().into()))
+            .expression_attribute_values(":open", AttributeValue::S(TicketStatus::Open.as_str().into()))
+            .expression_attribute_values(
+                ":at",
+                AttributeValue::S(closed_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            )
+            .expression_attribute_values(":by", AttributeValue::S(closed_by.to_string()));
+        let mut writes = vec![self.update(close)?, self.update(counter_moved(org, false))?];
+        writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
+        let committed = self.transact(writes).await? == Transacted::Committed;
+        // Closed now, or (the condition refused) closed before or never there.
+        Ok(match (committed, self.ticket(org, ticket_id).await?) {
+            (true, Some(ticket)) => CloseTicket::Closed(ticket),
+            (false, Some(ticket)) if ticket.status == TicketStatus::Closed => {
+                CloseTicket::AlreadyClosed(ticket)
+            }
+            (false, Some(_)) => {
+                return Err(AppError::internal(format!("ticket {ticket_id} is open but could not be closed")))
+            }
+            (_, None) => CloseTicket::NotFound,
+        })
+    }
+
+    async fn ticket(&self, org: &OrgId, ticket_id: &uuid::Uuid) -> Result<Option<SupportTicket>> {
+        let item: Option<Stored<SupportTicket>> =
+            self.get(keys::org_pk(org), &keys::ticket_sk(ticket_id), ENTITY).await?;
+        Ok(item.map(|i| i.value))
+    }
+
+    async fn tickets_of(
+        &self,
+        org: &OrgId,
+        status: Option<TicketStatus>,
+        page: &PageRequest,
+    ) -> Result<(Vec<SupportTicket>, Option<Cursor>)> {
+        let pk = keys::org_pk(org);
+        let start = page.after.as_ref().map(|cursor| start_key(cursor, keys::PK, &pk)).transpose()?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::TICKET_SK_PREFIX.into()))
+            .consistent_read(true)
+            .scan_index_forward(false)
+            .limit(page.limit as i32)
+            .set_exclusive_start_key(start);
+        if let Some(status) = status {
+            query = query
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()));
+        }
+        let output = query.send().await.map_err(StoreError::from_sdk)?;
+        let tickets = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                serde_dynamo::from_item::<_, Stored<SupportTicket>>(item)
+                    .map(|i| i.value)
+                    .map_err(|e| corrupt(ENTITY, e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((tickets, output.last_evaluated_key.map(cursor_of)))
+    }
+
+    async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<HashMap<OrgId, u32>> {
+        let mut counts = HashMap::new();
+        for chunk in orgs.chunks(100) {
+            let mut wanted = KeysAndAttributes::builder()
+                .consistent_read(true)
+                .projection_expression("org_id, #count")
+                .expression_attribute_names("#count", COUNTER);
+            for org in chunk {
+                wanted = wanted.keys(key(keys::org_pk(org), keys::ORG_PROFILE_SK));
+            }
+            let mut request = Some(wanted.build().map_err(AppError::internal)?);
+            let mut attempts = 0;
+            while let Some(pending) = request.take() {
+                attempts += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                    #[derive(serde::Deserialize)]
+                    struct Counted {
+                        org_id: OrgId,
+                        #[serde(default)]
+                        open_tickets: u32,
+                    }
+                    let counted: Counted = serde_dynamo::from_item(item).map_err(|e| corrupt("Org", e))?;
+                    counts.insert(counted.org_id, counted.open_tickets);
+                }
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table))
+                    .filter(|left| !left.keys().is_empty());
+                if request.is_some() {
+                    if attempts >= 5 {
+                        return Err(StoreError::Busy("batch get left keys unprocessed".into()).into());
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempts)).await;
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
