@@ -5,31 +5,44 @@
 //! administrator whose time-limited access expired, and each machine scope.
 //!
 //! Each cell asserts the contract's answer (status and error code). Each refused write
-//! is followed by reading the table back to show that nothing changed. A route in
+//! is followed by reading the table back to show that nothing changed (and, once the
+//! refusals are done, that nothing they set off landed later). A route in
 //! `openapi.yaml` without a row here fails the test, and so does a row for a route it
-//! lacks. Every wrong cell is collected and listed before the one assertion.
+//! lacks. Every wrong cell is collected and listed before the one assertion; the run
+//! prints every row's cells. `MATRIX_ROWS=audit-log,admins` runs only matching rows.
 //!
-//! Each row runs in a world of its own (a fresh gateway and table on a test clock):
+//! A row's callers answer as its `Who` says ([`default_expect`]); `.but` states a
+//! row's exceptions and `.extra` adds cells of its own (the last full administrator,
+//! a person's token carrying a machine scope, an org without a badge, ...). A cell the
+//! contract has no caller for (a custom administrator "with the permission" of a route
+//! that needs full access) is listed as n/a.
+//!
+//! Each row that writes runs in a world of its own (a fresh gateway and table on a test
+//! clock); rows that only read share one per subject and custom permissions:
 //!
 //! - `P` a CSP partner and `C` a customer connected to it by the invitation link;
 //! - `Q` a partner not connected to `C`; `P2` a second partner connected to `C` whose
 //!   admin administers neither `P` nor `C` (the "connected partner" caller);
 //! - `F` a former partner: connected to `C`, its admin made full administrator of `C`
-//!   through an admin invitation (so `granted_via` `F`), then `C` removed `F`;
+//!   through an admin invitation (so `granted_via` `F`), its domain linked to `C`, then
+//!   `C` removed `F`;
 //! - `N` an org without a programme badge;
 //! - on the row's subject org (`P` for partner-side routes, `C` otherwise) two custom
 //!   administrators (without / with the route's permission), a full administrator
 //!   whose access expires an hour after it is granted (the clock is moved two hours on
-//!   once the world is built), and a custom administrator `T` for the admins routes;
-//! - on `C` three notifications (services added) and a pending admin invitation; on
-//!   `P` an order recorded by the order feed.
+//!   once the world is built), and a custom administrator `T` for the admins routes,
+//!   all through the real invitation flow;
+//! - on `C` services (an active trial, one pending approval; their notifications), an
+//!   open support ticket and a pending admin invitation; on `P` an order recorded by
+//!   the order feed; a federated domain per partner, linked to `C` by `P` and `P2`.
 //!
 //! Path templates name orgs with placeholders: `{P}`, `{C}`, `{Q}`, `{P2}`, `{F}`, `{N}`,
-//! and `{PARTNER}` / `{CODE}`, the partner (and its invitation code) of the calling
-//! person: `Q` for the unconnected partner, `P2` for the connected one, `F` for the
-//! former one, `P` for everyone else. So a partner-side route naming the customer is
-//! tried by each partner on its own org: `/v1/orgs/{F}/customers/{C}` for the former
-//! partner, not `/v1/orgs/{P}/...` where it never had standing.
+//! and `{PARTNER}` / `{CODE}` / `{DOMAIN}`, the partner (its invitation code, its
+//! domain) of the calling person: `Q` for the unconnected partner, `P2` for the
+//! connected one, `F` for the former one, `P` for everyone else. So a partner-side route
+//! naming the customer is tried by each partner on its own org:
+//! `/v1/orgs/{F}/customers/{C}` for the former partner, not `/v1/orgs/{P}/...` where it
+//! never had standing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -41,7 +54,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// Worlds built and run at the same time (each on its own gateway and table).
-const PARALLEL_ROWS: usize = 4;
+const PARALLEL_WORLDS: usize = 4;
 
 // ---------------------------------------------------------------------------------
 // Callers and expectations
@@ -110,7 +123,7 @@ impl Caller {
         }
     }
 
-    /// The partner org this caller acts from, for `{PARTNER}` and `{CODE}`.
+    /// The partner org this caller acts from, for `{PARTNER}`, `{CODE}` and `{DOMAIN}`.
     fn partner(self) -> &'static str {
         match self {
             Unconnected => "Q",
@@ -177,7 +190,14 @@ const INVALID: Expect = Expect::Err(400, "invalid_request");
 const GONE: Expect = Expect::Err(410, "gone");
 const CONFLICT: Expect = Expect::Err(409, "conflict");
 
-/// The contract's answer for a caller, before a row's own exceptions.
+/// The contract's answer for a caller, before a row's own exceptions:
+/// - no token: 401 `unauthenticated`, but for the public routes;
+/// - a machine route takes its scope and nothing else: any other scope and any person
+///   (verified or not, stranger or administrator) is 403 `forbidden`;
+/// - a machine token on a person's route is 403 `forbidden`; an unverified email is
+///   403 `email_not_verified`;
+/// - on an org route the full administrator succeeds, a custom one as its permissions
+///   say (403 `forbidden` without), and whoever has no standing in the org gets 404.
 fn default_expect(who: Who, caller: Caller) -> Expect {
     if caller == CustomWith && !matches!(who, Who::Perm(_)) {
         return Expect::NA;
@@ -1440,7 +1460,7 @@ async fn every_route_answers_every_caller_as_the_contract_says() {
     let selected: Vec<(usize, &Row)> = selected.into_iter().enumerate().collect();
     let mut results: Vec<(usize, RowResult)> = futures::stream::iter(world_groups(&selected))
         .map(run_group)
-        .buffer_unordered(PARALLEL_ROWS)
+        .buffer_unordered(PARALLEL_WORLDS)
         .collect::<Vec<_>>()
         .await
         .into_iter()
