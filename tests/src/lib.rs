@@ -342,6 +342,27 @@ impl Gateway {
         answer.body.as_array().cloned().unwrap_or_default().into_iter().filter(|m| m["to"] == to).collect()
     }
 
+    /// The org's notifications of one type, waiting (bounded) until there are `count`.
+    pub async fn notifications_of_type(
+        &self,
+        org: &str,
+        token: &str,
+        kind: &str,
+        count: usize,
+    ) -> Vec<Value> {
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            let list = self.get(&format!("/v1/orgs/{org}/notifications?limit=100"), token).await;
+            let items = list.body["items"].as_array().cloned().unwrap_or_default();
+            found = items.into_iter().filter(|n| n["type"] == kind).collect();
+            if found.len() >= count {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        found
+    }
+
     /// Waits (bounded) until `to` has received at least `count` emails.
     pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<Value> {
         for _ in 0..100 {

@@ -20,25 +20,6 @@ async fn entitlements(gw: &Gateway, org: &str, token: &str) -> Vec<Value> {
     list.body["items"].as_array().cloned().unwrap_or_default()
 }
 
-async fn notifications_of_type(gw: &Gateway, org: &str, token: &str, kind: &str, count: usize) -> Vec<Value> {
-    let mut found = Vec::new();
-    for _ in 0..60 {
-        let list = gw.get(&format!("/v1/orgs/{org}/notifications?limit=100"), token).await;
-        found = list.body["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| n["type"] == kind)
-            .collect();
-        if found.len() >= count {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    found
-}
-
 #[tokio::test]
 async fn the_sales_desk_approves_and_declines_pending_trials() {
     let gw = Gateway::start().await;
@@ -100,7 +81,7 @@ async fn the_sales_desk_approves_and_declines_pending_trials() {
     let decline_approved = format!("/v1/orgs/{org}/entitlements/{id}/decline");
     assert_eq!(status(&gw.post(&decline_approved, &desk, json!({})).await), (409, "conflict"));
     assert_eq!(gw.items().await.len(), before.len());
-    assert_eq!(notifications_of_type(&gw, &org, &token, "trial_approved", 1).await.len(), 1);
+    assert_eq!(gw.notifications_of_type(&org, &token, "trial_approved", 1).await.len(), 1);
 
     // Decline another: it blocks nothing afterwards, and stays in the history.
     let spa = gw.post(&services, &token, json!({"service": "secure-private-access", "kind": "trial"})).await;
@@ -140,7 +121,7 @@ async fn the_sales_desk_approves_and_declines_pending_trials() {
         .map(|e| e["status"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(spa_history, ["trial_declined", "trial_declined"], "every entitlement is its own item");
-    let notes = notifications_of_type(&gw, &org, &token, "trial_declined", 2).await;
+    let notes = gw.notifications_of_type(&org, &token, "trial_declined", 2).await;
     assert_eq!(notes.len(), 2);
     assert!(notes.iter().any(|n| n["body"].as_str().unwrap().contains("Not eligible")));
 
@@ -216,10 +197,10 @@ async fn end_notices_go_out_once_each() {
     assert_eq!(run().await.body, json!({"expiring": 0, "expired": 1}));
     assert_eq!(run().await.body, json!({"expiring": 0, "expired": 0}), "once");
 
-    assert_eq!(notifications_of_type(&gw, &org, &token, "entitlement_expiring", 1).await.len(), 1);
-    assert_eq!(notifications_of_type(&gw, &org, &token, "entitlement_expired", 1).await.len(), 1);
+    assert_eq!(gw.notifications_of_type(&org, &token, "entitlement_expiring", 1).await.len(), 1);
+    assert_eq!(gw.notifications_of_type(&org, &token, "entitlement_expired", 1).await.len(), 1);
     gw.settled_items().await;
-    assert_eq!(notifications_of_type(&gw, &org, &token, "entitlement_expiring", 2).await.len(), 1);
+    assert_eq!(gw.notifications_of_type(&org, &token, "entitlement_expiring", 2).await.len(), 1);
     assert_eq!(entitlements(&gw, &org, &token).await[0]["status"], "expired");
 }
 

@@ -28,25 +28,6 @@ async fn row(gw: &Gateway, partner: &str, token: &str, customer: &str) -> Value 
         .expect("the customer's row")
 }
 
-async fn notifications_of_type(gw: &Gateway, org: &str, token: &str, kind: &str, count: usize) -> Vec<Value> {
-    let mut found = Vec::new();
-    for _ in 0..100 {
-        let list = gw.get(&format!("/v1/orgs/{org}/notifications?limit=100"), token).await;
-        found = list.body["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| n["type"] == kind)
-            .collect();
-        if found.len() >= count {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    found
-}
-
 #[tokio::test]
 async fn tickets_open_and_close_with_the_dashboard_counting_them_exactly() {
     let gw = Gateway::start().await;
@@ -112,7 +93,7 @@ async fn tickets_open_and_close_with_the_dashboard_counting_them_exactly() {
     assert_eq!(closed_entries[0]["actor"]["email"], customer_email.as_str());
 
     // The customer is notified, so the partner's feed of customers' notifications shows it.
-    let notes = notifications_of_type(&gw, &customer, &customer_token, "support_ticket_opened", 2).await;
+    let notes = gw.notifications_of_type(&customer, &customer_token, "support_ticket_opened", 2).await;
     assert_eq!(notes.len(), 2);
     let feed = gw
         .get(&format!("/v1/orgs/{partner}/customer-notifications?customer_id={customer}"), &partner_token)
@@ -255,7 +236,7 @@ async fn the_90th_customer_tells_the_partner_once_however_many_connect_at_once()
     let dashboard = gw.get(&format!("/v1/orgs/{partner}/customers"), &partner_token).await;
     assert_eq!((dashboard.body["count"].clone(), dashboard.body["remaining"].clone()), (json!(96), json!(4)));
 
-    let notes = notifications_of_type(&gw, &partner, &partner_token, "customer_limit_near", 1).await;
+    let notes = gw.notifications_of_type(&partner, &partner_token, "customer_limit_near", 1).await;
     assert_eq!(notes.len(), 1, "{notes:?}");
     gw.settled_items().await;
     assert_eq!(outbox_kinds(&gw, "customer_limit_near").await, 1, "exactly one, however many raced");
@@ -290,7 +271,7 @@ async fn adding_the_90th_customer_tells_the_partner_too() {
             .await;
         assert_eq!(added.status, 201, "{}", added.text);
     }
-    let notes = notifications_of_type(&gw, &partner, &partner_token, "customer_limit_near", 1).await;
+    let notes = gw.notifications_of_type(&partner, &partner_token, "customer_limit_near", 1).await;
     assert_eq!(notes.len(), 1);
     assert!(notes[0]["body"].as_str().unwrap().contains("10 places remain"), "{}", notes[0]);
     let dashboard = gw.get(&format!("/v1/orgs/{partner}/customers"), &partner_token).await;

@@ -179,17 +179,21 @@ impl DynamoStore {
         &self,
         ids: &[OrgId],
     ) -> Result<std::collections::HashMap<OrgId, Org>> {
-        let mut found = std::collections::HashMap::new();
+        let items: Vec<OrgItem> = self.batch_get_profiles(ids).await?;
+        Ok(items.into_iter().map(|item| (item.org_id.clone(), Org::from(item))).collect())
+    }
+
+    /// The org items of these ids, read as `T` (the org, or some of its counters),
+    /// 100 keys a call, retrying what DynamoDB leaves unprocessed.
+    pub(super) async fn batch_get_profiles<T: serde::de::DeserializeOwned>(
+        &self,
+        ids: &[OrgId],
+    ) -> Result<Vec<T>> {
+        let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
             let mut keys_and_attributes = KeysAndAttributes::builder().consistent_read(true);
             for id in chunk {
-                keys_and_attributes = keys_and_attributes.keys(
-                    [
-                        (keys::PK.to_string(), AttributeValue::S(keys::org_pk(id))),
-                        (keys::SK.to_string(), AttributeValue::S(keys::ORG_PROFILE_SK.to_string())),
-                    ]
-                    .into(),
-                );
+                keys_and_attributes = keys_and_attributes.keys(key(keys::org_pk(id), keys::ORG_PROFILE_SK));
             }
             let mut request = Some(keys_and_attributes.build().map_err(AppError::internal)?);
             let mut attempts = 0;
@@ -203,9 +207,7 @@ impl DynamoStore {
                     .await
                     .map_err(StoreError::from_sdk)?;
                 for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-                    let org: OrgItem =
-                        serde_dynamo::from_item(item).map_err(|e| corrupt(OrgItem::ENTITY, e))?;
-                    found.insert(org.org_id.clone(), Org::from(org));
+                    found.push(serde_dynamo::from_item(item).map_err(|e| corrupt(OrgItem::ENTITY, e))?);
                 }
                 request = output
                     .unprocessed_keys

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 
 use super::dynamo::{cursor_of, key, start_key, to_item, DynamoStore};
@@ -138,48 +138,13 @@ impl TicketStore for DynamoStore {
     }
 
     async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<HashMap<OrgId, u32>> {
-        let mut counts = HashMap::new();
-        for chunk in orgs.chunks(100) {
-            let mut wanted = KeysAndAttributes::builder()
-                .consistent_read(true)
-                .projection_expression("org_id, #count")
-                .expression_attribute_names("#count", COUNTER);
-            for org in chunk {
-                wanted = wanted.keys(key(keys::org_pk(org), keys::ORG_PROFILE_SK));
-            }
-            let mut request = Some(wanted.build().map_err(AppError::internal)?);
-            let mut attempts = 0;
-            while let Some(pending) = request.take() {
-                attempts += 1;
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-                    #[derive(serde::Deserialize)]
-                    struct Counted {
-                        org_id: OrgId,
-                        #[serde(default)]
-                        open_tickets: u32,
-                    }
-                    let counted: Counted = serde_dynamo::from_item(item).map_err(|e| corrupt("Org", e))?;
-                    counts.insert(counted.org_id, counted.open_tickets);
-                }
-                request = output
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.table))
-                    .filter(|left| !left.keys().is_empty());
-                if request.is_some() {
-                    if attempts >= 5 {
-                        return Err(StoreError::Busy("batch get left keys unprocessed".into()).into());
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempts)).await;
-                }
-            }
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            org_id: OrgId,
+            #[serde(default)]
+            open_tickets: u32,
         }
-        Ok(counts)
+        let counted: Vec<Counted> = self.batch_get_profiles(orgs).await?;
+        Ok(counted.into_iter().map(|c| (c.org_id, c.open_tickets)).collect())
     }
 }
