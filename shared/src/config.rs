@@ -11,8 +11,6 @@ pub struct Config {
     pub mail_from: String,
     /// Where customers open links from emails, e.g. `https://hub.example.com`.
     pub public_base_url: String,
-    /// Where the accept page sends people to sign in (the Cognito hosted UI), if set.
-    pub sign_in_url: Option<String>,
     /// A token-minting path for the accept page's sign-in form; only the local
     /// gateway sets it.
     pub local_token_path: Option<String>,
@@ -43,7 +41,6 @@ impl Config {
                 .unwrap_or_else(|| "http://localhost:3000".into())
                 .trim_end_matches('/')
                 .to_string(),
-            sign_in_url: lookup("SIGN_IN_URL").filter(|v| !v.is_empty()),
             local_token_path: lookup("LOCAL_TOKEN_PATH").filter(|v| !v.is_empty()),
             export_bucket: lookup("EXPORT_BUCKET").unwrap_or_else(|| "partner-hub-exports".into()),
             s3_force_path_style: lookup("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),

@@ -61,7 +61,6 @@ pub fn config(table: &str) -> Config {
         event_bus_name: unique("bus"),
         mail_from: "no-reply@partnerhub.test".into(),
         public_base_url: "http://localhost:3000".into(),
-        sign_in_url: None,
         local_token_path: Some("/local/token".into()),
         export_bucket: unique("exports"),
         s3_force_path_style: true,
