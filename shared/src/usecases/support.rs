@@ -3,13 +3,12 @@
 //! org item's `open_tickets` counter moves in the same transaction as each change, so
 //! the partner's dashboard shows an exact number.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::access;
 use crate::domain::{
-    ticket_id, ticket_subject, AuditAction, AuditEntry, Caller, Email, OrgId, Permission, Severity,
-    SupportTicket, TicketStatus,
+    ticket_id, ticket_subject, AuditAction, AuditEntry, Caller, OrgId, Permission, Severity, SupportTicket,
+    TicketStatus,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -36,45 +35,13 @@ pub struct OpenTicket {
     pub severity: Option<Severity>,
 }
 
-/// A ticket as the contract shows it.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct TicketView {
-    pub ticket_id: uuid::Uuid,
-    pub org_id: OrgId,
-    pub subject: String,
-    pub severity: Severity,
-    pub status: TicketStatus,
-    pub created_at: DateTime<Utc>,
-    pub opened_by: Email,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub closed_by: Option<Email>,
-}
-
-impl From<SupportTicket> for TicketView {
-    fn from(t: SupportTicket) -> Self {
-        Self {
-            ticket_id: t.ticket_id,
-            org_id: t.org_id,
-            subject: t.subject,
-            severity: t.severity,
-            status: t.status,
-            created_at: t.created_at,
-            opened_by: t.opened_by,
-            closed_at: t.closed_at,
-            closed_by: t.closed_by,
-        }
-    }
-}
-
 /// `POST /v1/orgs/{org_id}/support-tickets`: any administrator of the org.
 pub async fn open(
     ports: &SupportPorts<'_>,
     caller: &Caller,
     org: &OrgId,
     input: OpenTicket,
-) -> Result<TicketView> {
+) -> Result<SupportTicket> {
     let standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
     let subject = ticket_subject(&input.subject)?;
     let now = ports.clock.now();
@@ -109,7 +76,7 @@ pub async fn open(
         return Err(access::no_standing());
     }
     outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
-    Ok(ticket.into())
+    Ok(ticket)
 }
 
 /// `POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close`: any administrator of
@@ -119,7 +86,7 @@ pub async fn close(
     caller: &Caller,
     org: &OrgId,
     ticket: &str,
-) -> Result<TicketView> {
+) -> Result<SupportTicket> {
     let standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
     let not_found = || AppError::not_found("support ticket not found");
     let ticket_id = uuid::Uuid::parse_str(ticket).map_err(|_| not_found())?;
@@ -134,7 +101,7 @@ pub async fn close(
         serde_json::json!({}),
     );
     match ports.tickets.close_ticket(org, &ticket_id, now, &caller.email, &audit).await? {
-        CloseTicket::Closed(ticket) | CloseTicket::AlreadyClosed(ticket) => Ok(ticket.into()),
+        CloseTicket::Closed(ticket) | CloseTicket::AlreadyClosed(ticket) => Ok(ticket),
         CloseTicket::NotFound => Err(not_found()),
     }
 }
@@ -147,13 +114,13 @@ pub async fn list(
     org: &OrgId,
     status: Option<&str>,
     page: &PageRequest,
-) -> Result<Page<TicketView>> {
+) -> Result<Page<SupportTicket>> {
     let status = status.map(TicketStatus::parse).transpose()?;
     if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err() {
         connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org).await?;
     }
     let (tickets, next) = ports.tickets.tickets_of(org, status, page).await?;
-    Ok(Page::new(tickets.into_iter().map(TicketView::from).collect(), next))
+    Ok(Page::new(tickets, next))
 }
 
 /// The caller administers a partner connected to `customer` with full access or
