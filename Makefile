@@ -5,11 +5,12 @@ SHELL := /bin/bash
 FUNCTIONS := $(notdir $(wildcard functions/*))
 PORT ?= 3000
 
-.PHONY: help tools run test build lint bench deploy console seed-usage $(addprefix invoke-,$(FUNCTIONS))
+.PHONY: help tools run test fuzz build lint bench deploy console seed-usage $(addprefix invoke-,$(FUNCTIONS))
 
 help:
 	@echo "make run     serve the whole API on http://localhost:$(PORT) (DynamoDB Local + moto)"
 	@echo "make test    the whole test suite, starting what it needs itself"
+	@echo "make fuzz    the API fuzzer alone (schemathesis; FUZZ_URL=http://localhost:$(PORT) for make run's)"
 	@echo "make build   cargo lambda build --release --arm64 (every function)"
 	@echo "make lint    cargo clippy --all-targets -- -D warnings"
 	@echo "make bench   benchmarks, written to BENCHMARKS.md"
@@ -26,6 +27,11 @@ run: tools
 
 test: tools
 	@scripts/test.sh
+
+# schemathesis against openapi.yaml (make test runs it too): its own DynamoDB Local and
+# moto on :8130/:5130 and gateway, or the API at FUZZ_URL. FUZZ_SEED, FUZZ_MAX_EXAMPLES.
+fuzz: tools
+	@scripts/fuzz.sh
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings

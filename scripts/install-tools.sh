@@ -21,6 +21,19 @@ if [ ! -f "$TOOLS/venv/.installed-v1" ]; then
   touch "$TOOLS/venv/.installed-v1"
 fi
 
+# Schemathesis, the API fuzzer `make test` runs (scripts/fuzz.sh), in a virtualenv of
+# its own: its jsonschema and hypothesis pins are its business.
+SCHEMATHESIS_VERSION=4.32.5
+if [ ! -x "$TOOLS/fuzz-venv/bin/python" ]; then
+  echo "==> creating Python virtualenv in $TOOLS/fuzz-venv"
+  python3 -m venv "$TOOLS/fuzz-venv"
+fi
+if [ ! -f "$TOOLS/fuzz-venv/.installed-schemathesis-$SCHEMATHESIS_VERSION" ]; then
+  echo "==> installing schemathesis $SCHEMATHESIS_VERSION (pip)"
+  "$TOOLS/fuzz-venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  touch "$TOOLS/fuzz-venv/.installed-schemathesis-$SCHEMATHESIS_VERSION"
+fi
+
 # The SAM CLI (`sam validate --lint`, `make deploy`) gets a virtualenv of its own: its
 # pins (boto3, jsonschema, cfn-lint…) can clash with moto's and cfn-lint's above.
 if [ ! -x "$TOOLS/sam-venv/bin/python" ]; then

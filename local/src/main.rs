@@ -46,7 +46,15 @@ async fn run() -> Result<(), String> {
     })?;
     let template = Template::load_default()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let stack = local_gateway::build(&sdk, &template, options).await?;
+    // The functions send email through the gateway's catcher of the local SES, which
+    // `/local/emails` lists; provisioning talks to moto itself (the gateway does not
+    // serve yet).
+    let catcher = format!("http://127.0.0.1:{port}{}", local_gateway::SES_CATCHER_PATH);
+    let app = partner_hub::App::new(
+        &local_gateway::emails::with_ses_endpoint(&sdk, &catcher),
+        options.config.clone(),
+    );
+    let stack = local_gateway::build_with(std::sync::Arc::new(app), &sdk, &template, options).await?;
     for line in &stack.provisioned {
         println!("  {line}");
     }

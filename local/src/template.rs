@@ -38,6 +38,32 @@ pub struct RuleDef {
     pub pattern: Value,
 }
 
+/// What happens to an asynchronous invocation of a function that keeps failing, as
+/// the template declares it: Lambda retries it `max_retries` times
+/// (`EventInvokeConfig.MaximumRetryAttempts`, 2 when absent, Lambda's default),
+/// then sends an invocation record to the `OnFailure` destination; a rule's
+/// `DeadLetterConfig` queue takes the bare event when there is no destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureDef {
+    pub max_retries: u32,
+    /// The logical id of the `OnFailure` SQS queue, if any.
+    pub on_failure: Option<String>,
+    /// The logical id of the rule's dead-letter queue, if any.
+    pub dead_letter: Option<String>,
+}
+
+/// Lambda's retries of a failed asynchronous invocation when the template says none.
+pub const DEFAULT_MAXIMUM_RETRY_ATTEMPTS: u32 = 2;
+
+/// The resource an `!GetAtt X.Arn` (either form) names.
+fn get_att_resource(value: &Value) -> Option<String> {
+    match value.get("Fn::GetAtt")? {
+        Value::String(text) => text.split('.').next().map(str::to_string),
+        Value::Array(parts) => parts.first()?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
 /// A schedule that invokes a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleDef {
@@ -192,6 +218,37 @@ impl Template {
             .collect()
     }
 
+    /// How failures of the rule's function are handled (see [`FailureDef`]).
+    pub fn failure(&self, rule: &RuleDef) -> FailureDef {
+        let function = self
+            .functions()
+            .into_iter()
+            .find(|(id, binary)| binary == &rule.function && rule.name.starts_with(&format!("{id}-")));
+        let Some((id, _)) = function else {
+            return FailureDef {
+                max_retries: DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+                on_failure: None,
+                dead_letter: None,
+            };
+        };
+        let properties = self.resources[&id].get("Properties").cloned().unwrap_or_default();
+        let config = properties.get("EventInvokeConfig");
+        let max_retries = config
+            .and_then(|c| c.get("MaximumRetryAttempts"))
+            .and_then(Value::as_u64)
+            .map_or(DEFAULT_MAXIMUM_RETRY_ATTEMPTS, |n| n.min(u64::from(u32::MAX)) as u32);
+        let on_failure = config
+            .and_then(|c| c.pointer("/DestinationConfig/OnFailure"))
+            .filter(|d| d.get("Type").and_then(Value::as_str) == Some("SQS"))
+            .and_then(|d| d.get("Destination"))
+            .and_then(get_att_resource);
+        let event_name = &rule.name[id.len() + 1..];
+        let dead_letter = properties
+            .pointer(&format!("/Events/{event_name}/Properties/DeadLetterConfig/Arn"))
+            .and_then(get_att_resource);
+        FailureDef { max_retries, on_failure, dead_letter }
+    }
+
     /// Every `Schedule` event of every function that runs at a fixed rate.
     pub fn schedules(&self) -> Vec<ScheduleDef> {
         self.events_of("Schedule")
@@ -270,6 +327,57 @@ fn to_json(value: serde_yaml_ng::Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_follow_the_event_invoke_config_and_the_rule_dead_letter_queue() {
+        let template = Template::parse(
+            r#"
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+  Dlq: {Type: AWS::SQS::Queue}
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
+    Properties:
+      EventInvokeConfig:
+        MaximumRetryAttempts: 1
+        DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}}
+      Events:
+        Bus:
+          Type: EventBridgeRule
+          Properties:
+            Pattern: {source: [x]}
+            DeadLetterConfig: {Arn: !GetAtt Dlq.Arn}
+  Plain:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: plain}}
+    Properties:
+      Events:
+        Bus: {Type: EventBridgeRule, Properties: {Pattern: {source: [y]}}}
+"#,
+        )
+        .unwrap();
+        let rules = template.rules();
+        let of = |name: &str| template.failure(rules.iter().find(|r| r.name == name).unwrap());
+        assert_eq!(
+            of("Fn-Bus"),
+            FailureDef { max_retries: 1, on_failure: Some("Queue".into()), dead_letter: Some("Dlq".into()) }
+        );
+        assert_eq!(
+            of("Plain-Bus"),
+            FailureDef { max_retries: DEFAULT_MAXIMUM_RETRY_ATTEMPTS, on_failure: None, dead_letter: None }
+        );
+    }
+
+    #[test]
+    fn the_template_bounds_notify_retries_and_names_its_failure_queue() {
+        let template = Template::load_default().unwrap();
+        let rules = template.rules();
+        let notify = rules.iter().find(|r| r.function == "notify").unwrap();
+        let failure = template.failure(notify);
+        assert!(failure.max_retries <= 2, "{failure:?}");
+        assert_eq!(failure.on_failure.as_deref(), Some("NotifyFailedInvocationsQueue"));
+    }
 
     #[test]
     fn rates_parse_and_crons_do_not() {

@@ -18,6 +18,8 @@ pub struct App {
     pub mailer: SesMailer,
     pub exports: crate::exports::S3Exports,
     pub user_hasher: crate::usecases::usage_ingest::UserHasher,
+    /// Seals and opens the `next_token`s of the lists this function answers.
+    pub page_tokens: crate::http::PageTokenKey,
     pub clock: Box<dyn Clock>,
     pub ids: Box<dyn IdSource>,
 }
@@ -54,6 +56,7 @@ impl App {
         Self {
             exports: crate::exports::S3Exports::new(s3, &config.export_bucket),
             user_hasher: crate::usecases::usage_ingest::UserHasher::new(&config.usage_hash_key),
+            page_tokens: crate::http::PageTokenKey::new(&config.page_token_key),
             store: DynamoStore::new(dynamo, &config.table_name),
             events: EventBridgePublisher::new(eventbridge, &config.event_bus_name),
             mailer: SesMailer::new(ses, &config.mail_from),

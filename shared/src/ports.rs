@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::events::EventEnvelope;
 use crate::http::idempotency::{Begin, StoredResponse};
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::mail::OutgoingEmail;
+use crate::mail::{MailOutcome, OutgoingEmail};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -197,15 +197,40 @@ pub trait OutboxStore: Send + Sync {
     async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()>;
 }
 
+/// How one event's email to one address stands, as `claim_email` found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailClaim {
+    /// This delivery holds the claim (its id settles or releases it) and sends now.
+    Claimed(uuid::Uuid),
+    /// It went out before: a repeated delivery sends nothing.
+    Sent,
+    /// The mail service refused it for good before.
+    Refused,
+    /// Another delivery of the event holds a live claim: try again later.
+    InFlight,
+}
+
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
     /// Records a notification; `false` when it was recorded before (a repeated event).
     async fn record(&self, notification: &Notification) -> Result<bool>;
-    /// Claims the right to send one event's email to one address; `false` when it
-    /// was sent (or is being sent) already.
-    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<bool>;
-    /// Gives the claim back after a failed send, so a redelivery tries again.
-    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email) -> Result<()>;
+    /// Claims the right to send one event's email to one address, or says how that
+    /// email stands (sent, refused, being sent by another delivery of the event).
+    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<EmailClaim>;
+    /// Gives the claim back after a transient failure, so a redelivery tries again.
+    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email, claim: &uuid::Uuid) -> Result<()>;
+    /// Records what the mail service did with the claimed email, for good.
+    async fn settle_email(
+        &self,
+        event_id: &uuid::Uuid,
+        to: &Email,
+        claim: &uuid::Uuid,
+        outcome: &MailOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Rewrites the title and body of a recorded notification (to say an email
+    /// about it bounced); nothing when it is not there.
+    async fn amend(&self, notification: &Notification) -> Result<()>;
     /// Newest first.
     async fn notifications_of(
         &self,
@@ -221,10 +246,13 @@ pub trait NotificationStore: Send + Sync {
 pub struct RateUse {
     pub org: OrgId,
     pub what: String,
-    /// Uses so far: the write holds only while this is still the count.
+    /// Uses taken so far, ever.
     pub used: i64,
+    /// The free slot this use takes: the write holds only while it is still free.
     pub slot: String,
     pub at: DateTime<Utc>,
+    /// Epoch seconds: a slot holding a time at or before this is free.
+    pub free_before: i64,
 }
 
 #[async_trait]
@@ -269,7 +297,9 @@ pub trait EventPublisher: Send + Sync {
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, email: &OutgoingEmail) -> Result<()>;
+    /// Sends one message to its one recipient. A permanent refusal is an outcome
+    /// ([`MailOutcome::Refused`]); a transient failure is an error, to retry.
+    async fn send(&self, email: &OutgoingEmail) -> Result<MailOutcome>;
 }
 
 /// How accepting an administrator invitation ended in the store.
@@ -315,6 +345,8 @@ pub trait AdminInvitationStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<AcceptInvitation>;
     async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>>;
+    /// Marks the invitation's email as bounced (the mail service refused it for good).
+    async fn mark_bounced(&self, org: &OrgId, invitation_id: &uuid::Uuid, at: DateTime<Utc>) -> Result<()>;
     /// People recorded as pending administrators (accounts a partner created).
     async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, crate::domain::Access)>>;
 }
@@ -542,6 +574,8 @@ pub trait CspStore: Send + Sync {
     /// Registers it with its audit entry; `false` when the partner had it already.
     async fn add_domain(&self, domain: &FederatedDomain, audit: &AuditEntry) -> Result<bool>;
     async fn domain(&self, partner: &OrgId, domain: &str) -> Result<Option<FederatedDomain>>;
+    /// Every domain the partner registered.
+    async fn domains_of(&self, partner: &OrgId) -> Result<Vec<FederatedDomain>>;
     /// Links it in one transaction that needs the connection and the domain to stand
     /// (and records the link on the connection, so removing it sees every link).
     async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain>;

@@ -189,6 +189,29 @@ try {
   assert.ok(series(gw, "Used GB").some((v) => v > 0), "gateway traffic is drawn");
   await p.check("usage-gateway-chart");
 
+  // CSP features: the partner registers a federated domain, links it to the customer
+  // from the customer's page and sets the customer's theme; the customer sees both.
+  const domain = `sso-${stamp}.example.com`;
+  await p.page.click(`nav a[href="/orgs/${partner}/federated-domains"]`);
+  await p.page.fill("#domain-name", domain);
+  await p.page.click("#add-domain-submit");
+  await p.page.waitForSelector(`#federated-domains li[data-domain="${domain}"]`);
+  await p.check("federated-domains");
+  await p.page.goto(`${base}/orgs/${partner}/customers/${customer}`);
+  await p.page.waitForSelector(`#link-${customer} option[value="${domain}"]`, { state: "attached" });
+  await p.page.selectOption(`#link-${customer}`, domain);
+  await p.page.click(`#link-${customer}-submit`);
+  await p.page.waitForSelector(`#workspace-domains li[data-domain="${domain}"]`);
+  await p.page.fill(`#theme-${customer}-name`, "Retail blue");
+  await p.page.fill(`#theme-${customer}-logo`, "https://cdn.example.com/logo.png");
+  await p.page.click(`#theme-${customer}-save`);
+  await waitText(p.page, `#theme-${customer}-current`, /Retail blue/);
+  await p.check("customer-workspace-by-partner");
+  await c.page.click(`nav a[href="/orgs/${customer}/workspace"]`);
+  await c.page.waitForSelector(`#workspace-domains li[data-domain="${domain}"]`);
+  await waitText(c.page, `#theme-${customer}-current`, /Retail blue/);
+  await c.check("workspace");
+
   // The partner's other views.
   for (const view of ["customer-notifications", "licenses", "add-customer", "notifications", "admins", "audit-log"]) {
     await p.page.click(`nav a[href="/orgs/${partner}/${view}"]`);

@@ -3,6 +3,7 @@
 //! test created from `template.yaml`, and the local gateway served in-process.
 
 use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
 use local_gateway::template::Template;
 use local_gateway::{jwt, LocalOptions};
 use partner_hub::config::Config;
@@ -24,7 +25,10 @@ pub async fn sdk() -> SdkConfig {
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run the suite with `make test`, which starts DynamoDB Local and moto"
     );
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // SES v2 through the local SES's catcher, which `/local/emails` lists.
+    let moto = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
+    local_gateway::emails::catching(&sdk, &moto).expect("the local SES catcher starts")
 }
 
 /// An S3 client for the local S3 (moto), which serves buckets by path.
@@ -65,6 +69,7 @@ pub fn config(table: &str) -> Config {
         export_bucket: unique("exports"),
         s3_force_path_style: true,
         usage_hash_key: "test-usage-key".into(),
+        page_token_key: "test-page-token-key".into(),
     }
 }
 
@@ -407,6 +412,21 @@ impl Gateway {
             app
         })
         .await
+    }
+
+    /// Sets a partner's active-customer counter as if `count` customers were connected
+    /// (what a test of the cap needs is the move across a threshold, not 90 sign-ups).
+    pub async fn set_customer_count(&self, partner: &str, count: u32) {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+            .update_item()
+            .table_name(self.table())
+            .key("PK", AttributeValue::S(format!("ORG#{partner}")))
+            .key("SK", AttributeValue::S("PROFILE".into()))
+            .update_expression("SET customer_count = :n")
+            .expression_attribute_values(":n", AttributeValue::N(count.to_string()))
+            .send()
+            .await
+            .expect("counter set");
     }
 
     /// The accept link's token from the `nth` (1-based) administrator invitation

@@ -69,6 +69,16 @@ async fn csp_partners_link_domains_to_connected_customers_until_the_connection_g
         (again.status.as_u16(), again.body["created_at"].clone()),
         (200, added.body["created_at"].clone())
     );
+    // The partner's list names it once; a custom admin with the dashboard may read it.
+    for token in [&p_token, &custom] {
+        let listed = gw.get(&format!("/v1/orgs/{p}/federated-domains"), token).await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let names: Vec<&str> =
+            listed.body["items"].as_array().unwrap().iter().filter_map(|d| d["domain"].as_str()).collect();
+        assert_eq!(names, ["sso.example.com"]);
+    }
+    let listed_by_csa = gw.get(&format!("/v1/orgs/{a}/federated-domains"), &a_token).await;
+    assert_eq!(status(&listed_by_csa), (403, "forbidden"), "a CSA partner has no federated domains");
 
     let link = format!("/v1/orgs/{p}/federated-domains/sso.example.com/customers/{c}");
     let long = format!("{}.com", vec!["a".repeat(63); 4].join("."));
@@ -231,6 +241,8 @@ async fn themes_are_for_single_tenant_orgs_set_by_their_admins_or_csp_partner() 
     }
     assert_eq!(gw.items().await.len(), before.len(), "no refused write changed anything");
 
+    let unset = gw.get(&path, &c_token).await;
+    assert_eq!(status(&unset), (404, "not_found"), "no theme yet: {}", unset.text);
     let own = put(&gw, &path, &c_token, Some(theme.clone())).await;
     assert_eq!(own.status, 200, "{}", own.text);
     assert_eq!(
@@ -239,6 +251,12 @@ async fn themes_are_for_single_tenant_orgs_set_by_their_admins_or_csp_partner() 
     );
     let by_partner = put(&gw, &path, &p_token, Some(with("name", json!("Partner blue")))).await;
     assert_eq!((by_partner.status.as_u16(), by_partner.body["name"].clone()), (200, json!("Partner blue")));
+    // Both the org's admins and its connected partner read the theme in force.
+    for token in [&c_token, &p_token] {
+        let read = gw.get(&path, token).await;
+        assert_eq!((read.status.as_u16(), read.body["name"].clone()), (200, json!("Partner blue")));
+    }
+    assert_eq!(status(&gw.get(&path, &stranger).await), (404, "not_found"));
     let changes: Vec<Value> = audit_actions(&gw, &c, &c_token)
         .await
         .into_iter()

@@ -575,6 +575,9 @@ fn rows() -> Vec<Row> {
             .at("/v1/orgs/{C}/support-tickets/{TICKET}/close"),
         // Service-provider features: each partner links its own domain ({DOMAIN}); F's
         // link to C went with the connection.
+        row("GET /v1/orgs/{org_id}/federated-domains", Perm(DASHBOARD), 200)
+            .partner()
+            .at("/v1/orgs/{P}/federated-domains"),
         row("PUT /v1/orgs/{org_id}/federated-domains/{domain}", FullOnly, 201)
             .partner()
             .at("/v1/orgs/{P}/federated-domains/{NEW_DOMAIN}"),
@@ -599,6 +602,7 @@ fn rows() -> Vec<Row> {
             let gone = w.id("DOMAIN_F");
             vec![w.cell("full-admin: F's domain is gone", Full, access, None, Expect::Ok).absent(gone)]
         }),
+        row("GET /v1/orgs/{org_id}/workspace-theme", AnyAdmin, 200).but(Connected, Expect::Ok),
         row("PUT /v1/orgs/{org_id}/workspace-theme", FullOnly, 200)
             .body(|_, _| json!({"name": "Blue", "primary_color": "#0055AA", "logo_url": LOGO}))
             .but(Connected, Expect::Ok),
@@ -1014,6 +1018,11 @@ async fn build_world(subject: Subject, who: Who) -> Result<World, String> {
         gw.post(&format!("/v1/orgs/{c}/support-tickets"), &c_token, json!({"subject": "Slow"})).await;
     expect_status(&opened, 201, "C opens a support ticket")?;
     ids.insert("TICKET".into(), opened.body["ticket_id"].as_str().unwrap_or_default().to_string());
+    // C's workspace theme, for reading.
+    let theme = json!({"name": "Ocean", "primary_color": "#0055AA", "logo_url": LOGO});
+    let themed =
+        gw.send(Method::PUT, &format!("/v1/orgs/{c}/workspace-theme"), Some(&c_token), Some(theme)).await;
+    expect_status(&themed, 200, "C sets its workspace theme")?;
 
     // C removes F: F's admin loses the standing it was granted through F. Then the
     // time-limited access ends.

@@ -2,7 +2,6 @@
 //! notification, the audit log) and the partner's cap awareness (`remaining`, one
 //! `CustomerLimitNear` at the 90th customer however many connect at once).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use partner_hub::domain::Permission;
 use partner_hub_tests::{Answer, Gateway};
 use serde_json::{json, Value};
@@ -180,19 +179,6 @@ async fn refused_ticket_writes_change_nothing() {
     assert_eq!(status(&gw.get(&tickets, &partner_token).await), (404, "not_found"));
 }
 
-async fn set_customer_count(gw: &Gateway, partner: &str, count: u32) {
-    aws_sdk_dynamodb::Client::new(&gw.sdk)
-        .update_item()
-        .table_name(gw.table())
-        .key("PK", AttributeValue::S(format!("ORG#{partner}")))
-        .key("SK", AttributeValue::S("PROFILE".into()))
-        .update_expression("SET customer_count = :n")
-        .expression_attribute_values(":n", AttributeValue::N(count.to_string()))
-        .send()
-        .await
-        .expect("counter set");
-}
-
 async fn outbox_kinds(gw: &Gateway, kind: &str) -> usize {
     gw.items()
         .await
@@ -213,7 +199,7 @@ async fn the_90th_customer_tells_the_partner_once_however_many_connect_at_once()
     let partner_email = unique_email("partner");
     let (partner_token, partner) = gw.partner(&partner_email, "Partner").await;
     let code = gw.invite_code(&partner_token, &partner).await;
-    set_customer_count(&gw, &partner, 80).await;
+    gw.set_customer_count(&partner, 80).await;
     let dashboard = gw.get(&format!("/v1/orgs/{partner}/customers"), &partner_token).await;
     assert_eq!(
         (dashboard.body["count"].clone(), dashboard.body["remaining"].clone()),
@@ -249,7 +235,7 @@ async fn the_90th_customer_tells_the_partner_once_however_many_connect_at_once()
     assert_eq!(mails.len(), 1);
 
     // Dropping below 90 and crossing again tells nothing more: it is once per partner.
-    set_customer_count(&gw, &partner, 89).await;
+    gw.set_customer_count(&partner, 89).await;
     gw.connected_customer(&partner_token, &partner, &unique_email("again")).await;
     gw.settled_items().await;
     assert_eq!(outbox_kinds(&gw, "customer_limit_near").await, 1);
@@ -260,7 +246,7 @@ async fn the_90th_customer_tells_the_partner_once_however_many_connect_at_once()
 async fn adding_the_90th_customer_tells_the_partner_too() {
     let gw = Gateway::start().await;
     let (partner_token, partner) = gw.partner(&unique_email("partner"), "Partner").await;
-    set_customer_count(&gw, &partner, 88).await;
+    gw.set_customer_count(&partner, 88).await;
     for n in 0..2 {
         let added = gw
             .post(

@@ -251,7 +251,7 @@ export function AuditLog({ org }: { org: MeOrg }) {
     () => call("GET /v1/orgs/{org_id}/audit-log", { org_id: org.org_id }, { query: { action, limit: 100 } }),
     [org.org_id, action],
   );
-  const actions = ["program.joined", "connection.created", "connection.removed", "admin.invited", "admin.accepted", "admin.changed", "admin.removed", "admin.expired", "service.added", "trial.approved", "trial.declined", "order.recorded", "license.allocated"];
+  const actions = ["program.joined", "connection.created", "connection.removed", "admin.invited", "admin.accepted", "admin.changed", "admin.removed", "admin.expired", "service.added", "trial.approved", "trial.declined", "order.recorded", "license.allocated", "ticket.opened", "ticket.closed", "domain.added", "domain.linked", "domain.unlinked", "theme.changed"];
   return (
     <>
       <h1>Audit log</h1>

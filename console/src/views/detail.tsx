@@ -5,6 +5,7 @@ import { COLORS, draw } from "../charts";
 import { fmtDate, useLoad } from "../hooks";
 import type { Can } from "./frame";
 import { can } from "./frame";
+import { ThemeForm, WorkspaceAccess } from "./workspace";
 
 export function CustomerDetail({ org, customerId }: { org: MeOrg; customerId: string }) {
   const { data, error } = useLoad<Detail>(
@@ -49,6 +50,12 @@ export function CustomerDetail({ org, customerId }: { org: MeOrg; customerId: st
           </div>
         )}
       </section>
+      {org.programs.includes("CSP") && (
+        <>
+          <WorkspaceAccess orgId={customerId} partner={org} />
+          {data.tenancy !== "multi" && <ThemeForm orgId={customerId} canEdit={org.access === "full"} />}
+        </>
+      )}
       {allowed("licensing.view") ? (
         <Usage org={org} customerId={customerId} catalog={catalog?.items ?? []}
           preferred={data.entitlements.map((e) => e.service)} />

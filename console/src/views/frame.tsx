@@ -8,6 +8,7 @@ import { AddCustomer, CustomerNotifications, Dashboard, InviteLink, Licenses } f
 import { CustomerDetail } from "./detail";
 import { Admins, AuditLog, Notifications, Partners, Services } from "./customer";
 import { SupportTickets } from "./support";
+import { FederatedDomains, Workspace } from "./workspace";
 
 export type Can = (permission: string) => boolean;
 
@@ -29,10 +30,12 @@ function navItems(org: MeOrg): NavItem[] {
     if (org.access === "full") items.push({ href: `${base}/add-customer`, label: "Add a customer" });
     if (allowed("notifications.view")) items.push({ href: `${base}/customer-notifications`, label: "Customer notifications" });
     if (allowed("licensing.view")) items.push({ href: `${base}/licenses`, label: "Licenses" });
+    if (org.programs.includes("CSP") && allowed("customer-dashboard.view")) items.push({ href: `${base}/federated-domains`, label: "Federated domains" });
   }
   items.push({ href: `${base}/partners`, label: "Partners" });
   items.push({ href: `${base}/services`, label: "Services" });
   items.push({ href: `${base}/support-tickets`, label: "Support tickets" });
+  items.push({ href: `${base}/workspace`, label: "Workspace" });
   items.push({ href: `${base}/admins`, label: "Administrators" });
   items.push({ href: `${base}/notifications`, label: "Notifications" });
   if (org.access === "full") items.push({ href: `${base}/audit-log`, label: "Audit log" });
@@ -99,6 +102,8 @@ function View({ org, path }: { org: MeOrg; path: string }): ComponentChildren {
     case "/partners": return <Partners org={org} />;
     case "/services": return <Services org={org} />;
     case "/support-tickets": return <SupportTickets org={org} />;
+    case "/federated-domains": return <FederatedDomains org={org} />;
+    case "/workspace": return <Workspace org={org} />;
     case "/admins": return <Admins org={org} />;
     case "/notifications": return <Notifications org={org} />;
     case "/audit-log": return <AuditLog org={org} />;

@@ -8,7 +8,7 @@ use partner_hub::usecases::licenses;
 use partner_hub::App;
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), request, |call| route(app, call)).await
+    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
 }
 
 async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {

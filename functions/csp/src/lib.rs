@@ -8,7 +8,7 @@ use partner_hub::usecases::csp;
 use partner_hub::App;
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), request, |call| route(app, call)).await
+    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
 }
 
 async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
@@ -19,6 +19,11 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
                 csp::add_domain(&app.csp_ports(), call.caller()?, &partner, call.path_param("domain")?)
                     .await?;
             Ok(if created { ApiResponse::created(&domain) } else { ApiResponse::ok(&domain) })
+        }
+        "GET /v1/orgs/{org_id}/federated-domains" => {
+            let partner = call.org_id_param("org_id")?;
+            let domains = csp::domains(&app.csp_ports(), call.caller()?, &partner).await?;
+            Ok(ApiResponse::ok(&Page::new(domains, None)))
         }
         "PUT /v1/orgs/{org_id}/federated-domains/{domain}/customers/{customer_id}" => {
             let partner = call.org_id_param("org_id")?;
@@ -38,6 +43,10 @@ async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
             let org = call.org_id_param("org_id")?;
             let domains = csp::workspace_access(&app.csp_ports(), call.caller()?, &org).await?;
             Ok(ApiResponse::ok(&Page::new(domains, None)))
+        }
+        "GET /v1/orgs/{org_id}/workspace-theme" => {
+            let org = call.org_id_param("org_id")?;
+            Ok(ApiResponse::ok(&csp::theme(&app.csp_ports(), call.caller()?, &org).await?))
         }
         "PUT /v1/orgs/{org_id}/workspace-theme" => {
             let org = call.org_id_param("org_id")?;

@@ -15,9 +15,14 @@ pub async fn handle(app: &App, event: Value) -> Result<Value> {
         detail_type = %envelope.detail_type,
         notifications = delivered.notifications,
         emails = delivered.emails,
+        bounced = delivered.bounced,
         "event delivered"
     );
-    Ok(json!({"notifications": delivered.notifications, "emails": delivered.emails}))
+    let mut answer = json!({"notifications": delivered.notifications, "emails": delivered.emails});
+    if delivered.bounced > 0 {
+        answer["bounced"] = json!(delivered.bounced);
+    }
+    Ok(answer)
 }
 
 /// An EventBridge event as the rule delivers it: `detail-type` and `detail`, whose

@@ -8,7 +8,7 @@ use partner_hub::usecases::{usage_csv, usage_export};
 use partner_hub::App;
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), request, |call| route(app, call)).await
+    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
 }
 
 fn wants_csv(call: &ApiCall) -> bool {

@@ -20,7 +20,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match local_gateway::runtime_api::invoke_binary(&binary, &event, &[]).await {
+    // Email goes through `make run`'s catcher of the local SES, so `/local/emails`
+    // lists what the function sent.
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let ses = format!("http://127.0.0.1:{port}{}", local_gateway::SES_CATCHER_PATH);
+    let env = [("AWS_ENDPOINT_URL_SESV2", ses.as_str())];
+    match local_gateway::runtime_api::invoke_binary(&binary, &event, &env).await {
         Ok(answer) => {
             println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
             ExitCode::SUCCESS

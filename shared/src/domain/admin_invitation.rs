@@ -27,6 +27,17 @@ pub struct AdminInvitation {
     /// Time-limited access the invitation gives, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<DateTime<Utc>>,
+    /// `bounced` once the mail service refused the invitation's email for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<EmailDelivery>,
+}
+
+/// What became of an email Partner Hub sent, where it matters to the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailDelivery {
+    /// Refused for good (a rejected message or address); it is not sent again.
+    Bounced,
 }
 
 impl AdminInvitation {

@@ -14,10 +14,11 @@ mod org;
 mod org_id;
 mod service;
 mod support;
+pub mod time;
 mod usage;
 
 pub use admin::{Access, Administrator, Permission, MAX_ACCESS_DURATION};
-pub use admin_invitation::{AdminInvitation, InvitationStatus, ADMIN_INVITATION_LIFETIME};
+pub use admin_invitation::{AdminInvitation, EmailDelivery, InvitationStatus, ADMIN_INVITATION_LIFETIME};
 pub use audit::{Actor, AuditAction, AuditEntry, AUDIT_RETENTION};
 pub use caller::{scopes, Caller, MachineClient};
 pub use connection::{
@@ -34,7 +35,7 @@ pub use org::{Country, Org, OrgName, Program, Tenancy};
 pub use org_id::OrgId;
 pub use service::{
     service, trial_end, Entitlement, EntitlementStatus, Kind, MeteredBy, Service, Term, CATALOG, GATEWAY,
-    SDWAN_ORCHESTRATOR,
+    MAX_TRIAL_LEAD, SDWAN_ORCHESTRATOR,
 };
 pub use support::{subject as ticket_subject, ticket_id, Severity, SupportTicket, TicketStatus};
 pub use usage::{

@@ -160,6 +160,9 @@ impl Entitlement {
             Kind::Trial if self.declined_at.is_some() => EntitlementStatus::TrialDeclined,
             Kind::Trial if self.pending_approval => EntitlementStatus::TrialPending,
             Kind::Trial if self.converted_at.is_some() => EntitlementStatus::Converted,
+            // A trial asked to start later is not running yet: it waits, as one
+            // waiting for approval does (the contract has no other word for it).
+            Kind::Trial if now < self.starts_at => EntitlementStatus::TrialPending,
             Kind::Trial if ended => EntitlementStatus::TrialExpired,
             Kind::Trial => EntitlementStatus::TrialActive,
             Kind::Paid | Kind::Resell if ended => EntitlementStatus::Expired,
@@ -183,6 +186,9 @@ impl Entitlement {
         self.kind == Kind::Trial && self.status(now) == EntitlementStatus::TrialActive
     }
 }
+
+/// How far ahead a trial may be asked to start.
+pub const MAX_TRIAL_LEAD: Duration = Duration::days(365);
 
 /// A trial's end, `trial_days` after it starts.
 pub fn trial_end(start: DateTime<Utc>, service: &Service) -> DateTime<Utc> {
@@ -218,8 +224,9 @@ mod tests {
     fn status_follows_the_clock() {
         let now = Utc::now();
         let later = now + Duration::days(61);
-        let trial =
+        let mut trial =
             entitlement(Kind::Trial, false, Some(trial_end(now, service(SDWAN_ORCHESTRATOR).unwrap())));
+        trial.starts_at = now;
         assert_eq!(trial.status(now), EntitlementStatus::TrialActive);
         assert_eq!(trial.status(later), EntitlementStatus::TrialExpired);
         assert!(!trial.is_current(later));
@@ -228,6 +235,19 @@ mod tests {
         assert_eq!(paid.status(now + Duration::days(366)), EntitlementStatus::Expired);
         assert_eq!(entitlement(Kind::Trial, true, None).status(later), EntitlementStatus::TrialPending);
         assert_eq!(entitlement(Kind::Paid, false, None).status(later), EntitlementStatus::Active);
+    }
+
+    #[test]
+    fn a_trial_that_starts_later_is_not_active_until_it_starts() {
+        let now = Utc::now();
+        let start = now + Duration::days(30);
+        let mut trial =
+            entitlement(Kind::Trial, false, Some(trial_end(start, service(SDWAN_ORCHESTRATOR).unwrap())));
+        trial.starts_at = start;
+        assert_eq!(trial.status(now), EntitlementStatus::TrialPending);
+        assert!(!trial.is_running_trial(now));
+        assert_eq!(trial.status(start), EntitlementStatus::TrialActive);
+        assert_eq!(trial.status(start + Duration::days(60)), EntitlementStatus::TrialExpired);
     }
 
     #[test]

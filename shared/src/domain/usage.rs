@@ -146,13 +146,9 @@ pub fn month_of(date: NaiveDate) -> String {
     format!("{:04}-{:02}", date.year(), date.month())
 }
 
-/// Parses `YYYY-MM` to its first day.
+/// Parses `YYYY-MM` to its first day (see [`super::time::parse_month`]).
 pub fn parse_month(raw: &str) -> Option<NaiveDate> {
-    let (year, month) = raw.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+    super::time::parse_month(raw)
 }
 
 /// Every day of the month that `first` starts.

@@ -51,14 +51,27 @@ pub fn key_of(call: &ApiCall) -> Result<Option<String>> {
     if call.method() != "POST" {
         return Ok(None);
     }
-    let Some(raw) = call.header(HEADER) else {
+    let mut values = call.headers.get_all(HEADER).iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
-    if raw.is_empty() || raw.len() > MAX_KEY_LEN || !raw.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::invalid("Idempotency-Key must be 1 to 255 visible ASCII characters"));
-    }
+    // The header's raw bytes: a key that is not visible ASCII (a space, a control
+    // character, UTF-8) is refused, never taken for an absent header. A space is
+    // refused too: proxies trim and fold whitespace in header values, so a key with
+    // one might not arrive byte for byte the same the second time.
+    let raw = std::str::from_utf8(value.as_bytes())
+        .ok()
+        .filter(|raw| valid_key(raw) && values.next().is_none())
+        .ok_or_else(|| {
+            AppError::invalid("Idempotency-Key must be one header of 1 to 255 visible ASCII characters")
+        })?;
     // Without a caller the route answers 401 anyway; there is nothing to protect.
     Ok(call.principal_key().map(|who| format!("{who}#{raw}")))
+}
+
+/// 1 to 255 characters from `!` to `~` (0x21–0x7E).
+fn valid_key(raw: &str) -> bool {
+    (1..=MAX_KEY_LEN).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// What makes two requests "the same": route, path and body.
@@ -141,6 +154,26 @@ fn replayed(stored: StoredResponse) -> ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_1_to_255_visible_ascii_characters() {
+        for good in ["a", "order-1001:retry", &"k".repeat(255), "!~\"{}"] {
+            assert!(valid_key(good), "{good}");
+        }
+        for bad in ["", " ", "a b", "tab\there", "é", "ключ", "\u{7f}", &"k".repeat(256)] {
+            assert!(!valid_key(bad), "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_accepted_key_is_visible_ascii_and_fits_a_table_key(raw in "[\\x00-\\x{ff}]{0,300}") {
+            if valid_key(&raw) {
+                proptest::prop_assert!(raw.len() <= MAX_KEY_LEN);
+                proptest::prop_assert!(raw.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+            }
+        }
+    }
 
     #[test]
     fn transient_answers_are_not_replayed() {

@@ -14,17 +14,19 @@ use std::time::Instant;
 use lambda_http::{Body, Request, Response};
 
 pub use call::{ApiCall, MAX_BODY_BYTES};
-pub use pagination::{Page, PageRequest};
+pub use pagination::{Page, PageRequest, PageTokenKey};
 pub use response::ApiResponse;
 
 use crate::error::{AppError, Result};
 use crate::ports::{Clock, IdempotencyStore};
 
 /// Runs one API request through the shared conventions and `route`, which turns the
-/// call into a use-case call and its result into an [`ApiResponse`].
+/// call into a use-case call and its result into an [`ApiResponse`]; `page_tokens`
+/// seals and opens its lists' `next_token`s.
 pub async fn serve<F, Fut>(
     idempotency: &dyn IdempotencyStore,
     clock: &dyn Clock,
+    page_tokens: &PageTokenKey,
     request: Request,
     route: F,
 ) -> Response<Body>
@@ -33,11 +35,11 @@ where
     Fut: Future<Output = Result<ApiResponse>>,
 {
     let started = Instant::now();
-    let call = ApiCall::from_request(request);
+    let call = ApiCall::from_request(request, page_tokens);
     let request_id = call.request_id.clone();
     let route_key = call.route_key.clone();
 
-    let result = match call.check_body_size() {
+    let result = match call.check_body_size().and_then(|()| call.check_query()) {
         Err(error) => Err(error),
         Ok(()) => match idempotency::key_of(&call) {
             Err(error) => Err(error),

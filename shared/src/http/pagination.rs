@@ -1,54 +1,211 @@
 //! The contract's list convention: `?limit=` (1–100, default 50) and an opaque
 //! `?next_token=`, answered as `{"items": [...], "next_token": ... | null}`.
+//!
+//! A token is `<payload>.<tag>`, both base64url: the payload is where the page
+//! stopped (the table's keys of its last item, or a list's own cursor) as JSON, the
+//! tag an HMAC-SHA256 under the functions' page-token key (`PAGE_TOKEN_KEY`) over the
+//! list the token was given out for — its route, its path parameters (so its org)
+//! and every query parameter but `limit` and `next_token` (so its filters) — and the
+//! payload. Only the list that gave a token out, under the same filters, takes it
+//! back: a token of another list, another org or other filters, a changed one or a
+//! hand-made one is 400 `invalid_request`, and never reaches the table.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Result};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
+/// Far above any token this code gives out (a cursor is a few short keys).
+const MAX_TOKEN_LEN: usize = 2048;
+/// Names what the MAC is for, so no other HMAC under the same key ever verifies.
+const PURPOSE: &[u8] = b"partner-hub page token v1";
+/// SHA-256's block: HMAC's key is this long once padded (RFC 2104).
+const BLOCK: usize = 64;
 
 /// Where the previous page stopped: the key attributes of its last item.
 pub type Cursor = BTreeMap<String, String>;
+
+/// The secret page tokens are authenticated with (from `Config`).
+#[derive(Clone)]
+pub struct PageTokenKey(Arc<[u8; BLOCK]>);
+
+impl PageTokenKey {
+    /// Any secret: one longer than SHA-256's block is hashed first, a shorter one
+    /// padded with zeros, exactly as HMAC itself does (RFC 2104).
+    pub fn new(secret: &str) -> Self {
+        let mut block = [0u8; BLOCK];
+        if secret.len() > BLOCK {
+            block[..32].copy_from_slice(&Sha256::digest(secret.as_bytes()));
+        } else {
+            block[..secret.len()].copy_from_slice(secret.as_bytes());
+        }
+        Self(Arc::new(block))
+    }
+
+    /// A key nobody holds: tokens of internal reads, which no client can continue.
+    fn throwaway() -> Self {
+        Self(Arc::new(rand::random()))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as KeyInit>::new(&(*self.0).into())
+    }
+}
+
+impl PartialEq for PageTokenKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for PageTokenKey {}
+
+// The key stays out of logs.
+impl fmt::Debug for PageTokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PageTokenKey(***)")
+    }
+}
+
+/// The list a page belongs to, as its tokens are bound to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListBinding {
+    key: PageTokenKey,
+    /// The route, path parameters and filters, each length-prefixed, so no two
+    /// lists share an encoding.
+    list: Vec<u8>,
+}
+
+impl ListBinding {
+    /// `route` as API Gateway names it (`GET /v1/orgs/{org_id}/licenses`), its path
+    /// parameters and its filters (the query without `limit` and `next_token`).
+    pub fn new<'a>(
+        key: &PageTokenKey,
+        route: &str,
+        path: impl IntoIterator<Item = (&'a str, &'a str)>,
+        filters: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
+        let mut list = Vec::new();
+        let mut put = |bytes: &[u8]| {
+            list.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            list.extend_from_slice(bytes);
+        };
+        put(route.as_bytes());
+        for pairs in [path.into_iter().collect::<BTreeMap<_, _>>(), filters.into_iter().collect()] {
+            put(&(pairs.len() as u64).to_be_bytes());
+            for (name, value) in pairs {
+                put(name.as_bytes());
+                put(value.as_bytes());
+            }
+        }
+        Self { key: key.clone(), list }
+    }
+
+    fn tag(&self, payload: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.key.mac();
+        mac.update(PURPOSE);
+        mac.update(&(self.list.len() as u64).to_be_bytes());
+        mac.update(&self.list);
+        mac.update(payload);
+        mac
+    }
+
+    fn seal(&self, cursor: &Cursor) -> PageToken {
+        // A map of strings always serialises.
+        let payload = serde_json::to_vec(cursor).unwrap_or_default();
+        let tag = self.tag(&payload).finalize().into_bytes();
+        PageToken(format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag)))
+    }
+
+    fn open(&self, token: &str) -> Result<Cursor> {
+        let bad = || AppError::invalid("next_token is not a token this list gave out");
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(bad());
+        }
+        let (payload, tag) = token.split_once('.').ok_or_else(bad)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad())?;
+        // Constant-time comparison of the whole tag.
+        self.tag(&payload).verify_slice(&tag).map_err(|_| bad())?;
+        serde_json::from_slice(&payload).map_err(|_| bad())
+    }
+}
+
+/// A `next_token` as given out: sealed for the list it continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PageToken(String);
+
+impl PageToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: u32,
     pub after: Option<Cursor>,
+    /// The list asked for; `None` for internal reads, whose tokens no list accepts.
+    list: Option<ListBinding>,
 }
 
 impl PageRequest {
-    pub fn parse(limit: Option<&str>, next_token: Option<&str>) -> Result<Self> {
+    /// A client's page of the list `list`: `limit` 1–100 (default 50), and a
+    /// `next_token` that this same list gave out.
+    pub fn parse(limit: Option<&str>, next_token: Option<&str>, list: ListBinding) -> Result<Self> {
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(raw) => raw
                 .parse::<u32>()
                 .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .filter(|n| (1..=MAX_LIMIT).contains(n) && raw.bytes().all(|b| b.is_ascii_digit()))
                 .ok_or_else(|| AppError::invalid("limit must be an integer from 1 to 100"))?,
         };
-        let after = next_token.filter(|t| !t.is_empty()).map(decode_token).transpose()?;
-        Ok(Self { limit, after })
+        let after = next_token.filter(|t| !t.is_empty()).map(|t| list.open(t)).transpose()?;
+        Ok(Self { limit, after, list: Some(list) })
     }
 
+    /// The first page of an internal read.
     pub fn first(limit: u32) -> Self {
-        Self { limit, after: None }
+        Self { limit, after: None, list: None }
+    }
+
+    /// The token that continues this list after `cursor`.
+    pub fn token(&self, cursor: &Cursor) -> PageToken {
+        match &self.list {
+            Some(list) => list.seal(cursor),
+            None => ListBinding::new(&PageTokenKey::throwaway(), "", [], []).seal(cursor),
+        }
+    }
+
+    /// The answer of this page: `items`, and a token for the next page if `next`.
+    pub fn answer<T>(&self, items: Vec<T>, next: Option<Cursor>) -> Page<T> {
+        Page { items, next_token: next.as_ref().map(|cursor| self.token(cursor)) }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    pub next_token: Option<String>,
+    pub next_token: Option<PageToken>,
 }
 
 impl<T> Page<T> {
-    pub fn new(items: Vec<T>, next: Option<Cursor>) -> Self {
-        Self { items, next_token: next.as_ref().map(encode_token) }
+    /// A page; its token comes from [`PageRequest::token`] (or use
+    /// [`PageRequest::answer`]); a whole list is `Page::new(items, None)`.
+    pub fn new(items: Vec<T>, next_token: Option<PageToken>) -> Self {
+        Self { items, next_token }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
@@ -56,38 +213,156 @@ impl<T> Page<T> {
     }
 }
 
-pub fn encode_token(cursor: &Cursor) -> String {
-    // A BTreeMap of strings always serialises.
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
-}
-
-fn decode_token(token: &str) -> Result<Cursor> {
-    let bad = || AppError::invalid("next_token is not a token this list gave out");
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-    serde_json::from_slice(&bytes).map_err(|_| bad())
-}
-
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn key() -> PageTokenKey {
+        PageTokenKey::new("test-page-key")
+    }
+
+    fn list(route: &str, org: &str, filters: &[(&str, &str)]) -> ListBinding {
+        ListBinding::new(&key(), route, [("org_id", org)], filters.iter().copied())
+    }
+
+    fn customers() -> ListBinding {
+        list("GET /v1/orgs/{org_id}/customers", "10000001", &[])
+    }
+
+    fn cursor() -> Cursor {
+        [("PK".to_string(), "ORG#10000001".to_string()), ("SK".to_string(), "CUSTOMER#1".to_string())].into()
+    }
+
+    fn parse(token: &str, list: ListBinding) -> Result<PageRequest> {
+        PageRequest::parse(None, Some(token), list)
+    }
 
     #[test]
     fn limit_defaults_to_50_and_must_be_1_to_100() {
-        assert_eq!(PageRequest::parse(None, None).unwrap().limit, 50);
-        assert_eq!(PageRequest::parse(Some("100"), None).unwrap().limit, 100);
-        for bad in ["0", "101", "-1", "ten", ""] {
-            let error = PageRequest::parse(Some(bad), None).unwrap_err();
+        assert_eq!(PageRequest::parse(None, None, customers()).unwrap().limit, 50);
+        assert_eq!(PageRequest::parse(Some("100"), None, customers()).unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten", "", "+5", " 5", "5 ", "1e1", "4294967297"] {
+            let error = PageRequest::parse(Some(bad), None, customers()).unwrap_err();
             assert_eq!(error.code(), "invalid_request", "{bad}");
         }
     }
 
     #[test]
-    fn tokens_round_trip_and_garbage_is_400() {
-        let cursor: Cursor = [("PK".to_string(), "ORG#1".to_string())].into();
-        let token = encode_token(&cursor);
-        assert_eq!(PageRequest::parse(None, Some(&token)).unwrap().after, Some(cursor));
-        assert_eq!(PageRequest::parse(None, Some("!!!")).unwrap_err().status(), 400);
-        let not_a_map = URL_SAFE_NO_PAD.encode("[1,2]");
-        assert_eq!(PageRequest::parse(None, Some(&not_a_map)).unwrap_err().status(), 400);
+    fn a_token_continues_only_the_list_that_gave_it_out() {
+        let page = PageRequest::parse(None, None, customers()).unwrap();
+        let token = page.token(&cursor());
+        assert_eq!(parse(token.as_str(), customers()).unwrap().after, Some(cursor()));
+        let others = [
+            list("GET /v1/orgs/{org_id}/licenses", "10000001", &[]),
+            list("GET /v1/orgs/{org_id}/partners", "10000001", &[]),
+            list("GET /v1/orgs/{org_id}/customers", "10000002", &[]),
+            list("GET /v1/orgs/{org_id}/customers", "10000001", &[("service", "daas")]),
+            ListBinding::new(
+                &PageTokenKey::new("another key"),
+                "GET /v1/orgs/{org_id}/customers",
+                [("org_id", "10000001")],
+                [],
+            ),
+        ];
+        for other in others {
+            let error = parse(token.as_str(), other.clone()).unwrap_err();
+            assert_eq!((error.status(), error.code()), (400, "invalid_request"), "{other:?}");
+        }
+        // Filters are bound by name and value, in any order.
+        let a = list("GET /x", "1", &[("a", "1"), ("b", "2")]);
+        let b = list("GET /x", "1", &[("b", "2"), ("a", "1")]);
+        let token = PageRequest::parse(None, None, a).unwrap().token(&cursor());
+        assert!(parse(token.as_str(), b).is_ok());
+        // A filter's value cannot be moved into another component.
+        let c = list("GET /x", "1", &[("a", "12")]);
+        let d = list("GET /x", "1", &[("a1", "2")]);
+        let token = PageRequest::parse(None, None, c).unwrap().token(&cursor());
+        assert!(parse(token.as_str(), d).is_err());
+    }
+
+    #[test]
+    fn changed_and_hand_made_tokens_are_400() {
+        let token =
+            PageRequest::parse(None, None, customers()).unwrap().token(&cursor()).as_str().to_string();
+        let (payload, tag) = token.split_once('.').unwrap();
+        let forged_cursor: Cursor =
+            [("PK".to_string(), "ORG#10000001".to_string()), ("SK".to_string(), "ORDER#x".to_string())]
+                .into();
+        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_cursor).unwrap());
+        let unsigned = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor()).unwrap());
+        let mut flipped = tag.as_bytes().to_vec();
+        flipped[0] = if flipped[0] == b'A' { b'B' } else { b'A' };
+        for bad in [
+            format!("{forged_payload}.{tag}"),
+            format!("{payload}.{}", String::from_utf8(flipped).unwrap()),
+            format!("{payload}."),
+            format!("{payload}.{}", &tag[..tag.len() - 2]),
+            unsigned,
+            "!!!".to_string(),
+            ".".to_string(),
+            "a".repeat(MAX_TOKEN_LEN + 1),
+        ] {
+            let error = parse(&bad, customers()).unwrap_err();
+            assert_eq!((error.status(), error.code()), (400, "invalid_request"), "{bad}");
+        }
+        // An empty token is the first page.
+        assert_eq!(parse("", customers()).unwrap().after, None);
+    }
+
+    #[test]
+    fn tokens_of_internal_reads_open_no_list() {
+        let token = PageRequest::first(10).token(&cursor());
+        assert!(parse(token.as_str(), customers()).is_err());
+        let page = PageRequest::first(10).answer(vec![1, 2], Some(cursor()));
+        assert!(page.next_token.is_some());
+        assert_eq!(PageRequest::first(10).answer(vec![1], None).next_token, None);
+    }
+
+    #[test]
+    fn the_key_does_not_show_in_debug() {
+        assert_eq!(format!("{:?}", PageTokenKey::new("s3cret")), "PageTokenKey(***)");
+        let long = "k".repeat(200);
+        assert_ne!(PageTokenKey::new(&long), PageTokenKey::new(&long[..199]));
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_panics_and_only_sealed_tokens_open(
+            limit in proptest::option::of(".{0,12}"),
+            token in ".{0,300}",
+        ) {
+            let _ = PageRequest::parse(limit.as_deref(), None, customers());
+            let parsed = PageRequest::parse(None, Some(&token), customers());
+            prop_assert!(token.is_empty() || parsed.is_err());
+            if let Err(error) = parsed {
+                prop_assert_eq!(error.status(), 400);
+            }
+        }
+
+        #[test]
+        fn every_limit_accepted_is_one_dynamodb_takes(raw in "[0-9+-]{0,5}") {
+            if let Ok(page) = PageRequest::parse(Some(&raw), None, customers()) {
+                prop_assert!((1..=MAX_LIMIT).contains(&page.limit));
+            }
+        }
+
+        #[test]
+        fn sealed_cursors_round_trip_and_no_byte_can_change(
+            cursor in proptest::collection::btree_map(".{0,20}", ".{0,40}", 0..4),
+            org in "[0-9]{8}",
+            flip in any::<proptest::sample::Index>(),
+        ) {
+            let binding = list("GET /v1/orgs/{org_id}/notifications", &org, &[]);
+            let token = PageRequest::parse(None, None, binding.clone()).unwrap().token(&cursor);
+            let token = token.as_str();
+            prop_assert_eq!(parse(token, binding.clone()).unwrap().after, Some(cursor));
+            let mut bytes = token.as_bytes().to_vec();
+            let at = flip.index(bytes.len());
+            bytes[at] = if bytes[at] == b'A' { b'Q' } else { b'A' };
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(parse(&changed, binding).is_err());
+        }
     }
 }

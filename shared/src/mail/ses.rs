@@ -1,19 +1,42 @@
 use async_trait::async_trait;
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use aws_sdk_sesv2::Client;
 use mail_builder::MessageBuilder;
 
-use super::OutgoingEmail;
+use super::{MailOutcome, OutgoingEmail};
 use crate::error::{AppError, Result};
 use crate::ports::Mailer;
 
 /// Sends through SES v2 as a raw MIME message (multipart/alternative, text and HTML),
 /// which keeps the whole message, `Date` included, as the recipient will see it.
+/// One call per message and the message has one recipient.
 #[derive(Clone, Debug)]
 pub struct SesMailer {
     client: Client,
     from: String,
+}
+
+/// SES v2 error codes that refuse this message for good: sending it again would get
+/// the same answer. `SendEmailError`'s variants `MessageRejected`,
+/// `MailFromDomainNotVerifiedException`, `BadRequestException` (an invalid address
+/// among them) and `NotFoundException`, and the validation codes SES's query API and
+/// its emulators answer with. Everything else — `TooManyRequestsException`,
+/// `LimitExceededException` (the sending quota), `SendingPausedException` and
+/// `AccountSuspendedException` (the account, not the address: they clear when it is
+/// fixed), 5xx, timeouts, connection failures — is transient and retried.
+pub fn is_permanent_refusal(code: &str) -> bool {
+    matches!(
+        code,
+        "MessageRejected"
+            | "MailFromDomainNotVerifiedException"
+            | "BadRequestException"
+            | "NotFoundException"
+            | "InvalidParameterValue"
+            | "InvalidParameterValueException"
+            | "ValidationException"
+    )
 }
 
 impl SesMailer {
@@ -35,17 +58,52 @@ impl SesMailer {
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<()> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<MailOutcome> {
         let raw =
             RawMessage::builder().data(Blob::new(self.mime(email)?)).build().map_err(AppError::internal)?;
-        self.client
+        let sent = self
+            .client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().raw(raw).build())
             .send()
-            .await
-            .map_err(|e| AppError::internal(format!("ses send_email: {e:?}")))?;
-        Ok(())
+            .await;
+        let error = match sent {
+            Ok(_) => return Ok(MailOutcome::Sent),
+            Err(error) => error,
+        };
+        if let SdkError::ServiceError(service) = &error {
+            let code = service.err().code().unwrap_or_default();
+            if is_permanent_refusal(code) {
+                tracing::warn!(code, message = ?service.err().message(), "ses refused the message for good");
+                return Ok(MailOutcome::Refused { code: code.to_string() });
+            }
+        }
+        tracing::warn!(code = ?error.code(), error = ?error, "ses send_email failed; it will be retried");
+        Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_permanent_refusal;
+
+    #[test]
+    fn refusals_are_permanent_and_throttling_or_account_states_are_not() {
+        for code in ["MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException"] {
+            assert!(is_permanent_refusal(code), "{code}");
+        }
+        for code in [
+            "TooManyRequestsException",
+            "LimitExceededException",
+            "SendingPausedException",
+            "AccountSuspendedException",
+            "InternalFailure",
+            "ServiceUnavailable",
+            "",
+        ] {
+            assert!(!is_permanent_refusal(code), "{code}");
+        }
     }
 }

@@ -48,7 +48,7 @@ pub fn connection_created(to: &Email, customer: &Org, dashboard_url: &str) -> Ou
     )
 }
 
-pub fn customer_left(to: &Email, customer: &Org) -> OutgoingEmail {
+pub fn customer_left(to: &Email, customer: &Org, dashboard_url: &str) -> OutgoingEmail {
     compose(
         to,
         format!("{} removed your partner connection", customer.name),
@@ -56,16 +56,16 @@ pub fn customer_left(to: &Email, customer: &Org) -> OutgoingEmail {
             "{} removed you as its partner. It no longer appears on your customer dashboard.",
             org_line(customer)
         )],
-        None,
+        Some(("Open your customer dashboard", dashboard_url)),
     )
 }
 
-pub fn partner_removed_you(to: &Email, partner: &Org) -> OutgoingEmail {
+pub fn partner_removed_you(to: &Email, partner: &Org, partners_url: &str) -> OutgoingEmail {
     compose(
         to,
         format!("{} removed the connection to your organization", partner.name),
         &[format!("Your partner {} removed its connection to your organization.", org_line(partner))],
-        None,
+        Some(("See your partners", partners_url)),
     )
 }
 
@@ -138,12 +138,18 @@ pub fn admin_removed(to: &Email, org: &Org, by_self: bool) -> OutgoingEmail {
     )
 }
 
-pub fn service_added(to: &Email, org: &Org, service_name: &str, status: &str) -> OutgoingEmail {
+pub fn service_added(
+    to: &Email,
+    org: &Org,
+    service_name: &str,
+    status: &str,
+    services_url: &str,
+) -> OutgoingEmail {
     compose(
         to,
         format!("{service_name} was added to {}", org.name),
         &[format!("{service_name} was added to {} (status: {status}).", org_line(org))],
-        None,
+        Some(("See the organization's services", services_url)),
     )
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::admins;
 use super::dynamo::{key, to_item, DynamoStore};
+use super::errors::StoreError;
 use super::items::PendingAdminItem;
 use super::keys;
 use super::transact::Transacted;
@@ -146,6 +147,24 @@ impl AdminInvitationStore for DynamoStore {
         let items: Vec<InvitationItem> =
             self.query_all(None, &keys::org_pk(org), keys::INVITATION_SK_PREFIX, INVITATION).await?;
         Ok(items.into_iter().map(|i| i.invitation).collect())
+    }
+
+    async fn mark_bounced(&self, org: &OrgId, invitation_id: &uuid::Uuid, at: DateTime<Utc>) -> Result<()> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::org_pk(org), &keys::invitation_sk(invitation_id))))
+            .update_expression("SET delivery = :bounced, bounced_at = :at")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":bounced", AttributeValue::S("bounced".into()))
+            .expression_attribute_values(":at", AttributeValue::S(keys::timestamp(&at)))
+            .send()
+            .await;
+        match updated.map_err(StoreError::from_sdk) {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, Access)>> {

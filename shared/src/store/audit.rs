@@ -61,7 +61,11 @@ impl AuditStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<(Vec<AuditEntry>, Option<Cursor>)> {
         let pk = keys::org_pk(org);
-        let start = page.after.as_ref().map(|cursor| start_key(cursor, keys::PK, &pk)).transpose()?;
+        let start = page
+            .after
+            .as_ref()
+            .map(|cursor| start_key(cursor, None, &pk, keys::AUDIT_SK_PREFIX))
+            .transpose()?;
         // `~` sorts after every digit, `#` and hex character of a key, so `to` is
         // inclusive and an open end covers everything.
         let bound = |at: Option<DateTime<Utc>>| at.map(|at| keys::timestamp(&at)).unwrap_or_default();

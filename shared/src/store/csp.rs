@@ -64,6 +64,12 @@ impl CspStore for DynamoStore {
         Ok(found.map(|i| i.value))
     }
 
+    async fn domains_of(&self, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
+        let items: Vec<Stored<FederatedDomain>> =
+            self.query_all(None, &keys::org_pk(partner), keys::FEDERATED_DOMAIN_SK_PREFIX, DOMAIN).await?;
+        Ok(items.into_iter().map(|i| i.value).collect())
+    }
+
     async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain> {
         let item = Stored::new(
             keys::org_pk(&link.customer_id),

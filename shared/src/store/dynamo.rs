@@ -94,10 +94,7 @@ impl DynamoStore {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
             None => (keys::PK, keys::SK),
         };
-        let start = match &page.after {
-            Some(cursor) => Some(start_key(cursor, pk_name, pk)?),
-            None => None,
-        };
+        let start = page.after.as_ref().map(|cursor| start_key(cursor, index, pk, sk_prefix)).transpose()?;
         let mut query = self
             .client
             .query()
@@ -232,11 +229,27 @@ pub(super) fn key(pk: String, sk: &str) -> Item {
         .into()
 }
 
-/// A cursor only ever continues the list it came from: one pointing into another
-/// partition is refused rather than handed to DynamoDB.
-pub(super) fn start_key(cursor: &Cursor, pk_name: &str, pk: &str) -> Result<Item> {
-    if cursor.get(pk_name).map(String::as_str) != Some(pk) {
-        return Err(AppError::invalid("next_token does not belong to this list"));
+/// The longest sort key DynamoDB takes (a partition key may be twice as long).
+const MAX_SORT_KEY_BYTES: usize = 1024;
+
+/// A cursor only ever continues the query it came from: exactly the key attributes
+/// of the table (and of GSI1 when `index` says so), in the partition `pk`, with a
+/// sort key under `sk_prefix`. Anything else is refused rather than handed to
+/// DynamoDB, which would answer it with an error. Page tokens are authenticated
+/// before they get here (`http::pagination`); this is the second line.
+pub(super) fn start_key(cursor: &Cursor, index: Option<&str>, pk: &str, sk_prefix: &str) -> Result<Item> {
+    let bad = || AppError::invalid("next_token does not belong to this list");
+    let (pk_name, sk_name, names): (_, _, &[&str]) = match index {
+        Some(_) => (keys::GSI1PK, keys::GSI1SK, &[keys::PK, keys::SK, keys::GSI1PK, keys::GSI1SK]),
+        None => (keys::PK, keys::SK, &[keys::PK, keys::SK]),
+    };
+    let fits = |v: &String| !v.is_empty() && v.len() <= MAX_SORT_KEY_BYTES;
+    if cursor.len() != names.len()
+        || !names.iter().all(|name| cursor.get(*name).is_some_and(fits))
+        || cursor.get(pk_name).map(String::as_str) != Some(pk)
+        || !cursor.get(sk_name).is_some_and(|sk| sk.starts_with(sk_prefix))
+    {
+        return Err(bad());
     }
     Ok(cursor.iter().map(|(name, value)| (name.clone(), AttributeValue::S(value.clone()))).collect())
 }
@@ -248,4 +261,54 @@ pub(super) fn cursor_of(key: Item) -> Cursor {
 
 pub(super) fn to_item<T: serde::Serialize>(value: &T) -> Result<Item> {
     serde_dynamo::to_item(value).map_err(|e| AppError::internal(format!("serialising item: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn cursor(pairs: &[(&str, &str)]) -> Cursor {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_cursor_continues_only_its_own_query() {
+        let good = cursor(&[("PK", "ORG#1"), ("SK", "CUSTOMER#2")]);
+        assert!(start_key(&good, None, "ORG#1", "CUSTOMER#").is_ok());
+        assert!(start_key(&good, None, "ORG#1", "").is_ok());
+        for (bad, index, pk, prefix) in [
+            (good.clone(), None, "ORG#2", "CUSTOMER#"),
+            (good.clone(), None, "ORG#1", "ORDER#"),
+            (good.clone(), Some(keys::GSI1), "ORG#1", "CUSTOMER#"),
+            (cursor(&[("PK", "ORG#1")]), None, "ORG#1", ""),
+            (cursor(&[("PK", "ORG#1"), ("SK", "CUSTOMER#2"), ("x", "y")]), None, "ORG#1", ""),
+            (cursor(&[("PK", "ORG#1"), ("SK", "")]), None, "ORG#1", ""),
+            (cursor(&[("PK", "ORG#1"), ("SK", &"S".repeat(1025))]), None, "ORG#1", ""),
+        ] {
+            let error = start_key(&bad, index, pk, prefix).unwrap_err();
+            assert_eq!(error.status(), 400, "{bad:?}");
+        }
+        let on_index = cursor(&[("PK", "a"), ("SK", "b"), ("GSI1PK", "OUTBOX"), ("GSI1SK", "2026")]);
+        assert!(start_key(&on_index, Some(keys::GSI1), "OUTBOX", "").is_ok());
+        assert!(start_key(&on_index, None, "a", "").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn what_start_key_accepts_is_a_key_dynamodb_takes(
+            pairs in proptest::collection::btree_map("(PK|SK|GSI1PK|GSI1SK|.{0,4})", ".{0,8}", 0..5),
+            index in proptest::bool::ANY,
+        ) {
+            let index = index.then_some(keys::GSI1);
+            let pk = pairs.get(if index.is_some() { keys::GSI1PK } else { keys::PK }).cloned().unwrap_or_default();
+            if let Ok(item) = start_key(&pairs, index, &pk, "") {
+                let expected = if index.is_some() { 4 } else { 2 };
+                prop_assert_eq!(item.len(), expected);
+                prop_assert!(item.values().all(|v| v.as_s().is_ok_and(|s| !s.is_empty() && s.len() <= 1024)));
+                prop_assert_eq!(cursor_of(item), pairs);
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@
 //! | outbox event | `OUTBOX#<event_id>` | `OUTBOX` | `OUTBOX` / `<occurred_at>#<event_id>` |
 //! | notification | `ORG#<org_id>` | `NOTIFICATION#<created_at>#<id>` | |
 //! | dismissal by a partner | `ORG#<partner_id>` | `DISMISSED#<notification_id>` | |
-//! | email delivery marker | `DELIVERY#<event_id>` | `EMAIL#<address>` | |
+//! | email delivery marker, one per event and recipient (`state`: `sending` under a claim with a lease, `sent`, `refused`; TTL) | `DELIVERY#<event_id>` | `EMAIL#<address>` | |
 //! | rate window | `RATE#<org_id>#<what>` | `RATE` | |
 //! | admin invitation | `ORG#<org_id>` | `INVITATION#<invitation_id>` | |
 //! | admin invitation token | `ADMIN_INVITE#<token>` | `ADMIN_INVITE` | |
@@ -219,8 +219,10 @@ pub fn ticket_sk(ticket_id: &uuid::Uuid) -> String {
 pub const WORKSPACE_DOMAIN_SK_PREFIX: &str = "WORKSPACE_DOMAIN#";
 pub const WORKSPACE_THEME_SK: &str = "WORKSPACE_THEME";
 
+pub const FEDERATED_DOMAIN_SK_PREFIX: &str = "FEDERATED_DOMAIN#";
+
 pub fn federated_domain_sk(domain: &str) -> String {
-    format!("FEDERATED_DOMAIN#{domain}")
+    format!("{FEDERATED_DOMAIN_SK_PREFIX}{domain}")
 }
 
 /// Under the customer, grouped by partner: removing a connection finds that

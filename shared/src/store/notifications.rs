@@ -11,10 +11,46 @@ use super::keys;
 use crate::domain::{Email, Notification, OrgId};
 use crate::error::Result;
 use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::NotificationStore;
+use crate::mail::MailOutcome;
+use crate::ports::{EmailClaim, NotificationStore};
 
 /// How long an email delivery is remembered against redelivery of its event.
 const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(14);
+/// How long a claim to send holds before another delivery of the event may take it
+/// over (the holder crashed between claiming and settling). Well above notify's
+/// `Timeout` in template.yaml, so a live sender is never overtaken.
+const EMAIL_CLAIM_LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+const DELIVERY_ENTITY: &str = "EmailDelivery";
+const SENDING: &str = "sending";
+const SENT: &str = "sent";
+const REFUSED: &str = "refused";
+
+fn delivery_key(event_id: &uuid::Uuid, to: &Email) -> super::dynamo::Item {
+    key(keys::delivery_pk(event_id), &keys::delivery_email_sk(to.as_str()))
+}
+
+impl DynamoStore {
+    /// How the marker of one event's email stands, read after a claim lost.
+    async fn email_state(&self, event_id: &uuid::Uuid, to: &Email) -> Result<Option<EmailClaim>> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(event_id, to)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?
+            .item;
+        Ok(item.map(|item| match item.get("state").and_then(|v| v.as_s().ok()).map(String::as_str) {
+            Some(SENDING) => EmailClaim::InFlight,
+            Some(REFUSED) => EmailClaim::Refused,
+            // Markers written before states existed were written for sent emails.
+            _ => EmailClaim::Sent,
+        }))
+    }
+}
 
 #[async_trait]
 impl NotificationStore for DynamoStore {
@@ -22,22 +58,114 @@ impl NotificationStore for DynamoStore {
         self.put_if_absent(to_item(&notification_item(notification))?).await
     }
 
-    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<bool> {
-        let mut item = key(keys::delivery_pk(event_id), &keys::delivery_email_sk(to.as_str()));
-        item.insert(keys::ENTITY.into(), AttributeValue::S("EmailDelivery".into()));
-        item.insert(keys::TTL.into(), AttributeValue::N((now + DELIVERY_MEMORY).timestamp().to_string()));
-        self.put_if_absent(item).await
+    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<EmailClaim> {
+        // A claim lost to one just released (a transient failure) is tried again.
+        for _ in 0..3 {
+            let claim = uuid::Uuid::new_v4();
+            let mut item = delivery_key(event_id, to);
+            item.insert(keys::ENTITY.into(), AttributeValue::S(DELIVERY_ENTITY.into()));
+            item.insert("state".into(), AttributeValue::S(SENDING.into()));
+            item.insert("claim".into(), AttributeValue::S(claim.to_string()));
+            item.insert("claimed_epoch".into(), AttributeValue::N(now.timestamp().to_string()));
+            item.insert(keys::TTL.into(), AttributeValue::N((now + DELIVERY_MEMORY).timestamp().to_string()));
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(
+                    "attribute_not_exists(PK) OR (#state = :sending AND claimed_epoch < :stale)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":sending", AttributeValue::S(SENDING.into()))
+                .expression_attribute_values(
+                    ":stale",
+                    AttributeValue::N((now - EMAIL_CLAIM_LEASE).timestamp().to_string()),
+                )
+                .send()
+                .await;
+            match put.map_err(StoreError::from_sdk) {
+                Ok(_) => return Ok(EmailClaim::Claimed(claim)),
+                Err(StoreError::ConditionFailed) => {}
+                Err(other) => return Err(other.into()),
+            }
+            if let Some(state) = self.email_state(event_id, to).await? {
+                return Ok(state);
+            }
+        }
+        Ok(EmailClaim::InFlight)
     }
 
-    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email) -> Result<()> {
-        self.client
+    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email, claim: &uuid::Uuid) -> Result<()> {
+        let deleted = self
+            .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(keys::delivery_pk(event_id), &keys::delivery_email_sk(to.as_str()))))
+            .set_key(Some(delivery_key(event_id, to)))
+            .condition_expression("claim = :claim")
+            .expression_attribute_values(":claim", AttributeValue::S(claim.to_string()))
             .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+            .await;
+        match deleted.map_err(StoreError::from_sdk) {
+            // Not ours any more: another delivery took the claim over.
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn settle_email(
+        &self,
+        event_id: &uuid::Uuid,
+        to: &Email,
+        claim: &uuid::Uuid,
+        outcome: &MailOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (state, code) = match outcome {
+            MailOutcome::Sent => (SENT, None),
+            MailOutcome::Refused { code } => (REFUSED, Some(code.as_str())),
+        };
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(event_id, to)))
+            .condition_expression("claim = :claim")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":claim", AttributeValue::S(claim.to_string()))
+            .expression_attribute_values(":state", AttributeValue::S(state.into()))
+            .expression_attribute_values(":at", AttributeValue::S(keys::timestamp(&now)));
+        update = match code {
+            Some(code) => update
+                .update_expression("SET #state = :state, settled_at = :at, refusal = :code")
+                .expression_attribute_values(":code", AttributeValue::S(code.to_string())),
+            None => update.update_expression("SET #state = :state, settled_at = :at"),
+        };
+        match update.send().await.map_err(StoreError::from_sdk) {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn amend(&self, notification: &Notification) -> Result<()> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::org_pk(&notification.org_id),
+                &keys::notification_sk(&notification.created_at, &notification.notification_id),
+            )))
+            .update_expression("SET title = :title, body = :body")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":title", AttributeValue::S(notification.title.clone()))
+            .expression_attribute_values(":body", AttributeValue::S(notification.body.clone()))
+            .send()
+            .await;
+        match updated.map_err(StoreError::from_sdk) {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     async fn notifications_of(

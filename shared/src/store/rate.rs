@@ -1,43 +1,93 @@
 //! A rolling-window limit, exact and race-free: the times of the last `limit` uses sit
-//! in a ring of slots on one item, and a use takes the oldest slot only if that use
-//! has left the window. The write is conditional on the ring's version, so two
-//! racing uses cannot both take the same slot.
+//! in `limit` slots (`s0`…) on one item, and a use takes a slot only if the slot is
+//! empty or its use has left the window — so each slot holds at most one use of any
+//! window, and the window at most `limit` uses. Racing uses pick among the free slots
+//! at random, so most of a burst lands in different slots at once; the one whose
+//! slot was taken first reads the ring again and retries (after a jittered pause)
+//! until it takes a slot or finds none free. A limit answers "yes" or "not now",
+//! never "busy". `n` counts the uses ever taken.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
+use rand::Rng;
 
 use super::dynamo::{key, DynamoStore};
 use super::errors::StoreError;
 use super::keys;
-use super::transact::{Transacted, Write};
+use super::transact::Write;
 use crate::domain::OrgId;
 use crate::error::{AppError, Result};
 use crate::ports::{RateLimiter, RateUse};
 
-const MAX_ROUNDS: usize = 20;
+/// How long a use keeps retrying lost races before giving up with 503: far more
+/// than any realistic burst needs (each round at least one racer wins), and well
+/// inside the functions' `Timeout` in template.yaml.
+const TAKE_PATIENCE: Duration = Duration::from_secs(6);
+/// Lost races retried whatever the time, however slow the store answers.
+const MIN_ROUNDS: u32 = 5;
+const BACKOFF_BASE_MS: u64 = 5;
+const BACKOFF_CAP_MS: u64 = 100;
+
+/// Full jitter: a random pause up to a ceiling that doubles with each lost race.
+fn backoff(round: u32) -> Duration {
+    let ceiling = (BACKOFF_BASE_MS << round.min(10)).min(BACKOFF_CAP_MS);
+    Duration::from_millis(rand::rng().random_range(0..=ceiling))
+}
 
 impl DynamoStore {
-    /// The use's write: it holds only while nobody else took a use since it was read.
+    /// The use's write: it holds only while its slot is still free.
     pub(super) fn rate_write(&self, use_: &RateUse) -> Result<Write> {
-        let mut update = Update::builder()
-            .set_key(Some(key(keys::rate_pk(&use_.org, &use_.what), keys::RATE_SK)))
-            .update_expression("SET n = :next, #slot = :now, entity = :entity")
-            .expression_attribute_names("#slot", &use_.slot)
-            .expression_attribute_values(":next", AttributeValue::N((use_.used + 1).to_string()))
-            .expression_attribute_values(":now", AttributeValue::N(use_.at.timestamp().to_string()))
-            .expression_attribute_values(":entity", AttributeValue::S("RateWindow".into()));
-        update = if use_.used == 0 {
-            update.condition_expression("attribute_not_exists(n)")
-        } else {
-            update
-                .condition_expression("n = :used")
-                .expression_attribute_values(":used", AttributeValue::N(use_.used.to_string()))
-        };
-        self.update(update)
+        self.update(
+            Update::builder()
+                .set_key(Some(key(keys::rate_pk(&use_.org, &use_.what), keys::RATE_SK)))
+                .update_expression(RATE_UPDATE)
+                .condition_expression(RATE_CONDITION)
+                .set_expression_attribute_names(Some(rate_names(use_)))
+                .set_expression_attribute_values(Some(rate_values(use_))),
+        )
     }
+
+    /// Takes the use on its own; `false` when another use won the race for it (its
+    /// condition failed, or a transaction holding the ring was in the way).
+    async fn try_take(&self, use_: &RateUse) -> Result<bool> {
+        let written = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::rate_pk(&use_.org, &use_.what), keys::RATE_SK)))
+            .update_expression(RATE_UPDATE)
+            .condition_expression(RATE_CONDITION)
+            .set_expression_attribute_names(Some(rate_names(use_)))
+            .set_expression_attribute_values(Some(rate_values(use_)))
+            .send()
+            .await;
+        match written.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) | Err(StoreError::Busy(_)) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+const RATE_UPDATE: &str = "SET #slot = :now, entity = :entity ADD n :one";
+/// The slot is free: never used, or its use has left the window.
+const RATE_CONDITION: &str = "attribute_not_exists(#slot) OR #slot <= :cutoff";
+
+fn rate_names(use_: &RateUse) -> HashMap<String, String> {
+    HashMap::from([("#slot".to_string(), use_.slot.clone())])
+}
+
+fn rate_values(use_: &RateUse) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (":one".to_string(), AttributeValue::N("1".into())),
+        (":now".to_string(), AttributeValue::N(use_.at.timestamp().to_string())),
+        (":cutoff".to_string(), AttributeValue::N(use_.free_before.to_string())),
+        (":entity".to_string(), AttributeValue::S("RateWindow".into())),
+    ])
 }
 
 #[async_trait]
@@ -64,14 +114,22 @@ impl RateLimiter for DynamoStore {
         let number =
             |name: &str| current.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
         let used = number("n").unwrap_or(0);
-        let slot = format!("s{}", used % i64::from(limit.max(1)));
-        if let Some(oldest) = number(&slot) {
-            let frees_at = oldest + window.num_seconds();
-            if frees_at > now.timestamp() {
-                return Ok(Err(Duration::from_secs((frees_at - now.timestamp()) as u64)));
+        // A slot holding a time at or before this is free again.
+        let free_before = now.timestamp() - window.num_seconds();
+        let (mut free, mut oldest) = (Vec::new(), None::<i64>);
+        for index in 0..limit.max(1) {
+            let slot = format!("s{index}");
+            match number(&slot) {
+                Some(at) if at > free_before => oldest = Some(oldest.map_or(at, |o| o.min(at))),
+                _ => free.push(slot),
             }
         }
-        Ok(Ok(RateUse { org: org.clone(), what: what.to_string(), used, slot, at: now }))
+        if free.is_empty() {
+            let frees_at = oldest.unwrap_or(now.timestamp()) + window.num_seconds();
+            return Ok(Err(Duration::from_secs((frees_at - now.timestamp()).max(1) as u64)));
+        }
+        let slot = free.swap_remove(rand::rng().random_range(0..free.len()));
+        Ok(Ok(RateUse { org: org.clone(), what: what.to_string(), used, slot, at: now, free_before }))
     }
 
     async fn take(
@@ -82,15 +140,22 @@ impl RateLimiter for DynamoStore {
         window: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<(), Duration>> {
-        for _ in 0..MAX_ROUNDS {
+        let started = std::time::Instant::now();
+        let mut round = 0;
+        loop {
             let use_ = match self.reserve(org, what, limit, window, now).await? {
                 Ok(use_) => use_,
                 Err(retry_after) => return Ok(Err(retry_after)),
             };
-            if self.transact(vec![self.rate_write(&use_)?]).await? == Transacted::Committed {
+            if self.try_take(&use_).await? {
                 return Ok(Ok(()));
             }
+            if started.elapsed() >= TAKE_PATIENCE && round >= MIN_ROUNDS {
+                tracing::warn!(org = %org, what, rounds = round, "a rate limit kept losing races");
+                return Err(AppError::Unavailable { retry_after: Duration::from_secs(1) });
+            }
+            tokio::time::sleep(backoff(round)).await;
+            round += 1;
         }
-        Err(AppError::Unavailable { retry_after: Duration::from_secs(1) })
     }
 }

@@ -103,7 +103,11 @@ impl TicketStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<(Vec<SupportTicket>, Option<Cursor>)> {
         let pk = keys::org_pk(org);
-        let start = page.after.as_ref().map(|cursor| start_key(cursor, keys::PK, &pk)).transpose()?;
+        let start = page
+            .after
+            .as_ref()
+            .map(|cursor| start_key(cursor, None, &pk, keys::TICKET_SK_PREFIX))
+            .transpose()?;
         let mut query = self
             .client
             .query()

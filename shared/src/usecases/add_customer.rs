@@ -16,6 +16,16 @@ use crate::events::{outbox, DomainEvent};
 use crate::ports::{AddCustomer, NewCustomer};
 
 const MAX_ORG_ID_DRAWS: usize = 10;
+/// How long racing uses of the hourly email limit (or of the customer counter) are
+/// retried before 503: each round one racer wins, so a burst settles long before.
+const RACE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Full jitter, up to a ceiling that doubles with each lost race (5 ms to 100 ms).
+fn race_pause(round: u32) -> std::time::Duration {
+    use rand::Rng;
+    let ceiling = (5u64 << round.min(10)).min(100);
+    std::time::Duration::from_millis(rand::rng().random_range(0..=ceiling))
+}
 
 #[derive(Debug, Deserialize)]
 pub struct AddCustomerInput {
@@ -49,7 +59,9 @@ pub async fn add_customer(
     };
     let country = input.country.as_deref().map(Country::parse).transpose()?.map(Country::into_inner);
     let now = ports.clock.now();
-    for _ in 0..MAX_ORG_ID_DRAWS {
+    let started = std::time::Instant::now();
+    let (mut draws, mut races) = (0, 0);
+    while draws < MAX_ORG_ID_DRAWS {
         // The contact's email counts in the partner's hourly limit of invitation emails.
         let email_use = match ports
             .limiter
@@ -119,7 +131,12 @@ pub async fn add_customer(
             connection: connection.clone(),
             org,
         };
-        match ports.connections.add_customer(&new, &events, &audit, &email_use).await? {
+        let added = match ports.connections.add_customer(&new, &events, &audit, &email_use).await {
+            // Transactions kept meeting others on the same items: one more round.
+            Err(AppError::Unavailable { .. }) if started.elapsed() < RACE_PATIENCE => AddCustomer::RateRaced,
+            other => other?,
+        };
+        match added {
             outcome @ (AddCustomer::Created | AddCustomer::CreatedNearLimit) => {
                 let mut events = events.to_vec();
                 if outcome == AddCustomer::CreatedNearLimit {
@@ -133,7 +150,14 @@ pub async fn add_customer(
             AddCustomer::LimitReached => {
                 return Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT })
             }
-            AddCustomer::OrgIdTaken | AddCustomer::RateRaced | AddCustomer::CountMoved => continue,
+            AddCustomer::OrgIdTaken => draws += 1,
+            AddCustomer::RateRaced | AddCustomer::CountMoved => {
+                if started.elapsed() >= RACE_PATIENCE {
+                    break;
+                }
+                tokio::time::sleep(race_pause(races)).await;
+                races += 1;
+            }
         }
     }
     Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })

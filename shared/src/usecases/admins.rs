@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::access::{self, Standing};
 use crate::domain::{
-    Access, Actor, AdminInvitation, Administrator, AuditAction, AuditEntry, Caller, Email, InvitationStatus,
-    InviteCode, OrgId, Permission, ADMIN_INVITATION_LIFETIME, MAX_ACCESS_DURATION,
+    Access, Actor, AdminInvitation, Administrator, AuditAction, AuditEntry, Caller, Email, EmailDelivery,
+    InvitationStatus, InviteCode, OrgId, Permission, ADMIN_INVITATION_LIFETIME, MAX_ACCESS_DURATION,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -69,9 +69,7 @@ pub struct ChangeInput {
 /// Time-limited access: after now, and at most a year ahead.
 fn access_end(raw: Option<&str>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
     let Some(raw) = raw else { return Ok(None) };
-    let end = DateTime::parse_from_rfc3339(raw)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| AppError::invalid("access_expires_at must be an RFC 3339 timestamp"))?;
+    let end = crate::domain::time::parse_instant("access_expires_at", raw)?;
     if end <= now {
         return Err(AppError::invalid("access_expires_at must be in the future"));
     }
@@ -114,6 +112,9 @@ pub struct InvitationView {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `bounced` when the mail service refused the invitation's email for good.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<EmailDelivery>,
 }
 
 impl InvitationView {
@@ -131,6 +132,7 @@ impl InvitationView {
             status: status.to_string(),
             expires_at: invitation.expires_at,
             access_expires_at: invitation.access_expires_at,
+            delivery: invitation.delivery,
         }
     }
 }
@@ -157,6 +159,7 @@ pub async fn invite(
         created_at: now,
         expires_at: now + ADMIN_INVITATION_LIFETIME,
         access_expires_at,
+        delivery: None,
     };
     let event = DomainEvent::AdminInvited { org_id: org.clone(), invitation_id: invitation.invitation_id }
         .envelope(ports.ids.uuid(), now)?;
@@ -340,6 +343,9 @@ pub struct AdminEntry {
     pub added_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<InvitationView>,
+    /// For a pending invitation: `bounced` when its email could not be delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<EmailDelivery>,
 }
 
 impl AdminEntry {
@@ -354,6 +360,7 @@ impl AdminEntry {
             access_expires_at: admin.access_expires_at,
             added_at: Some(admin.added_at),
             invitation: None,
+            delivery: None,
         }
     }
 }
@@ -380,6 +387,7 @@ pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Resul
                 granted_via: None,
                 access_expires_at: invitation.access_expires_at,
                 added_at: None,
+                delivery: invitation.delivery,
                 invitation: Some(view),
             });
         }
@@ -395,6 +403,7 @@ pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Resul
             access_expires_at: None,
             added_at: None,
             invitation: None,
+            delivery: None,
         });
     }
     Ok(entries)

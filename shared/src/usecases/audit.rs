@@ -2,10 +2,8 @@
 //! change made to it, newest first. No route writes or alters an entry: each is
 //! written by the transaction of the change it records.
 
-use chrono::{DateTime, NaiveDate, Utc};
-
 use super::access;
-use crate::domain::{AuditAction, AuditEntry, Caller, OrgId};
+use crate::domain::{time, AuditAction, AuditEntry, Caller, OrgId};
 use crate::error::{AppError, Result};
 use crate::http::pagination::{Page, PageRequest};
 use crate::ports::{AuditStore, Clock, OrgStore};
@@ -24,18 +22,6 @@ pub struct AuditQuery<'a> {
     pub action: Option<&'a str>,
 }
 
-/// An RFC 3339 instant, or a date: its first instant for `from`, its last for `to`.
-fn instant(field: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        AppError::invalid(format!("{field} must be an RFC 3339 timestamp or a YYYY-MM-DD date"))
-    })?;
-    let time = if end_of_day { date.and_hms_milli_opt(23, 59, 59, 999) } else { date.and_hms_opt(0, 0, 0) };
-    time.map(|t| t.and_utc()).ok_or_else(|| AppError::invalid(format!("{field} is out of range")))
-}
-
 pub async fn audit_log(
     ports: &AuditPorts<'_>,
     caller: &Caller,
@@ -45,8 +31,9 @@ pub async fn audit_log(
 ) -> Result<Page<AuditEntry>> {
     access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
     let now = ports.clock.now();
-    let from = query.from.map(|raw| instant("from", raw, false)).transpose()?;
-    let to = query.to.map(|raw| instant("to", raw, true)).transpose()?;
+    // An RFC 3339 instant, or a date: its first instant for `from`, its last for `to`.
+    let from = query.from.map(|raw| time::parse_instant("from", raw)).transpose()?;
+    let to = query.to.map(|raw| time::parse_instant_end("to", raw)).transpose()?;
     if matches!((from, to), (Some(from), Some(to)) if from > to) {
         return Err(AppError::invalid("from must not be after to"));
     }
@@ -61,7 +48,7 @@ pub async fn audit_log(
     // if nothing has touched it since.
     access::current_admins(ports.orgs, org, now).await?;
     let (entries, next) = ports.audit.audit_log(org, from, to, action, page).await?;
-    Ok(Page::new(entries, next))
+    Ok(page.answer(entries, next))
 }
 
 #[cfg(test)]
@@ -70,15 +57,21 @@ mod tests {
 
     #[test]
     fn dates_cover_their_whole_day_and_instants_stay_exact() {
-        assert_eq!(instant("from", "2026-01-02", false).unwrap().to_rfc3339(), "2026-01-02T00:00:00+00:00");
         assert_eq!(
-            instant("to", "2026-01-02", true).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            time::parse_instant("from", "2026-01-02").unwrap().to_rfc3339(),
+            "2026-01-02T00:00:00+00:00"
+        );
+        assert_eq!(
+            time::parse_instant_end("to", "2026-01-02")
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "2026-01-02T23:59:59.999Z"
         );
         assert_eq!(
-            instant("to", "2026-01-02T10:00:00+02:00", true).unwrap().to_rfc3339(),
+            time::parse_instant_end("to", "2026-01-02T10:00:00+02:00").unwrap().to_rfc3339(),
             "2026-01-02T08:00:00+00:00"
         );
-        assert!(instant("from", "yesterday", false).is_err());
+        assert!(time::parse_instant("from", "yesterday").is_err());
+        assert!(time::parse_instant_end("to", "9999-12-31T23:59:59-14:00").is_err());
     }
 }

@@ -187,5 +187,5 @@ pub async fn partners_of(
             })
         })
         .collect();
-    Ok(Page::new(items, next))
+    Ok(page.answer(items, next))
 }

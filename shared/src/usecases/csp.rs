@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::access;
 use crate::domain::{
     domain_name, logo_url, primary_color, theme_name, Actor, AuditAction, AuditEntry, Caller, DomainLink,
-    FederatedDomain, OrgId, Program, Tenancy, WorkspaceTheme,
+    FederatedDomain, OrgId, Permission, Program, Tenancy, WorkspaceTheme,
 };
 use crate::error::{AppError, Result};
 use crate::ports::{Clock, ConnectionStore, CspStore, IdSource, LinkDomain, OrgStore};
@@ -20,14 +20,15 @@ pub struct CspPorts<'a> {
     pub ids: &'a dyn IdSource,
 }
 
-/// A full administrator of a `CSP` partner: 404 without standing, 403 `not_a_partner`
+/// An administrator of a `CSP` partner (full, or with `permission` when one is named): 404 without standing, 403 `not_a_partner`
 /// without a badge, 403 without full access or the CSP program.
 async fn csp_partner_admin(
     ports: &CspPorts<'_>,
     caller: &Caller,
     partner: &OrgId,
+    permission: Option<Permission>,
 ) -> Result<access::Standing> {
-    let standing = access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?;
+    let standing = access::partner_admin_with(ports.orgs, ports.clock, caller, partner, permission).await?;
     if !standing.org.programs.contains(&Program::Csp) {
         return Err(AppError::forbidden("federated domains are a feature of the CSP program"));
     }
@@ -41,7 +42,7 @@ pub async fn add_domain(
     partner: &OrgId,
     raw: &str,
 ) -> Result<(FederatedDomain, bool)> {
-    csp_partner_admin(ports, caller, partner).await?;
+    csp_partner_admin(ports, caller, partner, None).await?;
     let domain = domain_name(raw)?;
     if let Some(existing) = ports.csp.domain(partner, &domain).await? {
         return Ok((existing, false));
@@ -69,6 +70,16 @@ pub async fn add_domain(
     let existing =
         ports.csp.domain(partner, &domain).await?.ok_or_else(|| AppError::internal("domain vanished"))?;
     Ok((existing, false))
+}
+
+/// `GET /v1/orgs/{partner_id}/federated-domains`: the partner's domains, for its
+/// administrators with full access or `customer-dashboard.view` (they see the
+/// customers the domains are linked to through each customer's workspace access).
+pub async fn domains(ports: &CspPorts<'_>, caller: &Caller, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
+    csp_partner_admin(ports, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    let mut domains = ports.csp.domains_of(partner).await?;
+    domains.sort_by(|a, b| a.domain.cmp(&b.domain));
+    Ok(domains)
 }
 
 fn link_audit(
@@ -109,7 +120,7 @@ pub async fn link(
     raw: &str,
     customer: &OrgId,
 ) -> Result<()> {
-    csp_partner_admin(ports, caller, partner).await?;
+    csp_partner_admin(ports, caller, partner, None).await?;
     let domain = domain_name(raw)?;
     let link = DomainLink {
         domain,
@@ -134,7 +145,7 @@ pub async fn unlink(
     raw: &str,
     customer: &OrgId,
 ) -> Result<()> {
-    csp_partner_admin(ports, caller, partner).await?;
+    csp_partner_admin(ports, caller, partner, None).await?;
     let not_linked = || AppError::not_found("this domain is not linked to the customer");
     let domain = domain_name(raw).map_err(|_| not_linked())?;
     if ports.connections.connection(partner, customer).await?.is_none() {
@@ -160,23 +171,35 @@ pub struct WorkspaceDomain {
     pub linked_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// `GET /v1/orgs/{customer_id}/workspace-access`: the org's administrators, or a
-/// connected partner's with full access or `customer-dashboard.view`.
+/// Who may read an org's workspace settings: its administrators, or a connected
+/// partner's with full access or `customer-dashboard.view`.
+async fn workspace_reader(ports: &CspPorts<'_>, caller: &Caller, org: &OrgId) -> Result<()> {
+    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err() {
+        super::support::connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `GET /v1/orgs/{customer_id}/workspace-access`: the domains its users may sign in with.
 pub async fn workspace_access(
     ports: &CspPorts<'_>,
     caller: &Caller,
     org: &OrgId,
 ) -> Result<Vec<WorkspaceDomain>> {
-    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err() {
-        super::support::connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org)
-            .await?;
-    }
+    workspace_reader(ports, caller, org).await?;
     let mut links = ports.csp.links_of(org).await?;
     links.sort_by(|a, b| (&a.domain, &a.partner_id).cmp(&(&b.domain, &b.partner_id)));
     Ok(links
         .into_iter()
         .map(|l| WorkspaceDomain { domain: l.domain, partner_id: l.partner_id, linked_at: l.linked_at })
         .collect())
+}
+
+/// `GET /v1/orgs/{org_id}/workspace-theme`: 404 until one is set.
+pub async fn theme(ports: &CspPorts<'_>, caller: &Caller, org: &OrgId) -> Result<WorkspaceTheme> {
+    workspace_reader(ports, caller, org).await?;
+    ports.csp.theme(org).await?.ok_or_else(|| AppError::not_found("this org has no workspace theme yet"))
 }
 
 #[derive(Debug, Deserialize)]

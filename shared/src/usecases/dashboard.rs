@@ -6,7 +6,7 @@ use super::access;
 use crate::domain::Order;
 use crate::domain::{Caller, OrgId, Origin, Permission, Tenancy, PARTNER_CUSTOMER_LIMIT};
 use crate::error::{AppError, Result};
-use crate::http::pagination::{Cursor, PageRequest};
+use crate::http::pagination::{Cursor, PageRequest, PageToken};
 use crate::ports::{
     Clock, ConnectionStore, EntitlementStore, NotificationStore, OrderStore, OrgStore, TicketStore,
 };
@@ -33,7 +33,7 @@ pub struct CustomerRow {
 #[derive(Debug, Serialize)]
 pub struct CustomerList {
     pub items: Vec<CustomerRow>,
-    pub next_token: Option<String>,
+    pub next_token: Option<PageToken>,
     /// Active customers in all, across pages.
     pub count: u32,
     pub limit: u32,
@@ -108,7 +108,7 @@ pub async fn customers(
     let count = ports.connections.customer_count(partner).await?;
     Ok(CustomerList {
         items,
-        next_token: next.as_ref().map(crate::http::pagination::encode_token),
+        next_token: next.as_ref().map(|cursor| page.token(cursor)),
         count,
         limit: PARTNER_CUSTOMER_LIMIT,
         remaining: PARTNER_CUSTOMER_LIMIT.saturating_sub(count),

@@ -2,12 +2,12 @@
 //! its own purchases or their dates), and license allocation under the program's
 //! rules.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::access;
 use crate::domain::{
-    service, Actor, Allocation, AuditAction, AuditEntry, Caller, MachineClient, Order, OrderTenancy, OrgId,
+    service, time, Actor, Allocation, AuditAction, AuditEntry, Caller, MachineClient, Order, OrderTenancy,
+    OrgId,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -40,24 +40,27 @@ pub struct RecordOrderInput {
     pub customer_org_id: Option<String>,
 }
 
+/// The most licenses one order (or one allocation) may hold: far above any real
+/// order, and far inside what a `u32` counter and DynamoDB hold.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
 fn quantity(raw: i64) -> Result<u32> {
     u32::try_from(raw)
         .ok()
-        .filter(|q| *q > 0)
-        .ok_or_else(|| AppError::invalid("quantity must be a positive integer"))
+        .filter(|q| (1..=MAX_QUANTITY).contains(q))
+        .ok_or_else(|| AppError::invalid(format!("quantity must be an integer from 1 to {MAX_QUANTITY}")))
 }
 
-fn placed_at(raw: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw)
-        .map(|at| at.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc())
-        })
-        .ok_or_else(|| AppError::invalid("placed_at must be an RFC 3339 timestamp or a YYYY-MM-DD date"))
+/// An order id as the commerce feed writes it; it is part of a table key.
+fn order_id(raw: &str) -> Result<String> {
+    let order_id = raw.trim();
+    if order_id.is_empty()
+        || order_id.len() > MAX_ORDER_ID_LEN
+        || !order_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
+        return Err(AppError::invalid("order_id must be 1 to 100 characters of letters, digits, - _ . :"));
+    }
+    Ok(order_id.to_string())
 }
 
 /// `POST /v1/orgs/{partner_id}/orders`: idempotent on `order_id`. The answer says
@@ -72,13 +75,7 @@ pub async fn record_order(
     if !org.is_partner() {
         return Err(AppError::NotAPartner);
     }
-    let order_id = input.order_id.trim().to_string();
-    if order_id.is_empty()
-        || order_id.len() > MAX_ORDER_ID_LEN
-        || !order_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-    {
-        return Err(AppError::invalid("order_id must be 1 to 100 characters of letters, digits, - _ . :"));
-    }
+    let order_id = order_id(&input.order_id)?;
     let tenancy: OrderTenancy = serde_json::from_value(serde_json::Value::String(input.tenancy.clone()))
         .map_err(|_| AppError::invalid("tenancy must be one of: multi, single"))?;
     let customer_org_id = input
@@ -96,7 +93,7 @@ pub async fn record_order(
         service: service(&input.service)?.service.to_string(),
         quantity,
         tenancy,
-        placed_at: placed_at(&input.placed_at)?,
+        placed_at: time::parse_instant("placed_at", &input.placed_at)?,
         customer_org_id,
         allocated: 0,
         remaining: quantity,
@@ -144,11 +141,12 @@ pub async fn allocate(
     let quantity = quantity(input.quantity)?;
     let target = OrgId::parse(&input.target_org_id)
         .map_err(|_| AppError::invalid("target_org_id must be an org id of 8 decimal digits"))?;
+    let order_id = order_id(&input.order_id)?;
     let order = ports
         .orders
-        .order(partner, &input.order_id)
+        .order(partner, &order_id)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("order {} not found", input.order_id)))?;
+        .ok_or_else(|| AppError::not_found(format!("order {order_id} not found")))?;
     if order.tenancy == OrderTenancy::Single {
         return Err(AppError::CustomerServiceRequired);
     }
@@ -228,7 +226,7 @@ pub async fn licenses(
 ) -> Result<Page<Order>> {
     access::partner_admin_of(ports.orgs, ports.clock, caller, partner).await?;
     let (orders, next) = ports.orders.orders_of(partner, page).await?;
-    Ok(Page::new(orders, next))
+    Ok(page.answer(orders, next))
 }
 
 /// The orders of one customer: placed for it, or allocated to it.
@@ -256,6 +254,49 @@ pub async fn orders_of_customer(
         match next {
             Some(cursor) => page.after = Some(cursor),
             None => return Ok(found),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn quantities_are_1_to_a_million() {
+        assert_eq!(quantity(1).unwrap(), 1);
+        assert_eq!(quantity(i64::from(MAX_QUANTITY)).unwrap(), MAX_QUANTITY);
+        for bad in [0, -1, i64::from(MAX_QUANTITY) + 1, i64::from(u32::MAX) + 1, i64::MIN, i64::MAX] {
+            let error = quantity(bad).unwrap_err();
+            assert!(error.public_message().starts_with("quantity "), "{bad}");
+        }
+    }
+
+    #[test]
+    fn placed_at_is_written_back_as_rfc3339() {
+        let at = time::parse_instant("placed_at", "2026-11-01T09:00:00-05:00").unwrap();
+        assert_eq!(serde_json::to_value(at).unwrap(), "2026-11-01T14:00:00Z");
+        let error = time::parse_instant("placed_at", "9999-12-31T23:59:59-14:00").unwrap_err();
+        assert_eq!(error.status(), 400);
+        assert!(error.public_message().starts_with("placed_at "));
+    }
+
+    proptest! {
+        #[test]
+        fn an_accepted_order_id_fits_a_table_key(raw in "\\PC{0,120}") {
+            if let Ok(id) = order_id(&raw) {
+                prop_assert!((1..=MAX_ORDER_ID_LEN).contains(&id.len()));
+                prop_assert!(id.bytes().all(|b| b.is_ascii_graphic() && !b"#".contains(&b)));
+            }
+        }
+
+        #[test]
+        fn an_accepted_quantity_is_positive_and_bounded(raw in any::<i64>()) {
+            if let Ok(q) = quantity(raw) {
+                prop_assert!((1..=MAX_QUANTITY).contains(&q));
+            }
         }
     }
 }

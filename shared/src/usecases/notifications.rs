@@ -20,7 +20,7 @@ pub async fn own(
 ) -> Result<Page<Notification>> {
     access::admin_of(orgs, clock, caller, org).await?;
     let (items, next) = notifications.notifications_of(org, page).await?;
-    Ok(Page::new(items, next))
+    Ok(page.answer(items, next))
 }
 
 pub struct FeedPorts<'a> {
@@ -72,7 +72,7 @@ pub async fn customer_feed(
     merged.truncate(page.limit as usize);
     let next =
         more.then(|| merged.last().map(|n| Cursor::from([("before".to_string(), sort_key(n))]))).flatten();
-    Ok(Page::new(merged, next))
+    Ok(page.answer(merged, next))
 }
 
 /// The newest notifications of each customer, each naming its customer: what the

@@ -1,14 +1,23 @@
 //! The notify function's work: turn an event from the bus into in-app notifications
-//! and emails for the right party. A repeated delivery of one event makes no second
-//! notification (their ids derive from the event) and no second email (a claim per
-//! event and address is taken before sending).
+//! and emails for the right party.
+//!
+//! Every recipient is a send of its own, so one refused address stops nobody else's
+//! email. A repeated delivery of one event makes no second notification (their ids
+//! derive from the event) and no second email: each recipient's email is claimed
+//! (a marker per event and address) before it is sent and settled after. A
+//! permanent refusal is recorded and not retried — the in-app notification says the
+//! email bounced (by the recipient's role), an invitation's sender sees `bounced`;
+//! a transient failure releases its claim and fails the delivery once every other
+//! recipient was tried, so the bus retries it (bounded by the template) and the
+//! retry sends only what is still unsent.
 
 use crate::domain::{Email, Notification, Org, OrgId, RemovedBy};
 use crate::error::{AppError, Result};
 use crate::events::{DomainEvent, EventEnvelope};
-use crate::mail::{templates, OutgoingEmail};
+use crate::mail::{templates, MailOutcome, OutgoingEmail};
 use crate::ports::{
-    AdminInvitationStore, Clock, ConnectionStore, EntitlementStore, Mailer, NotificationStore, OrgStore,
+    AdminInvitationStore, Clock, ConnectionStore, EmailClaim, EntitlementStore, Mailer, NotificationStore,
+    OrgStore,
 };
 
 pub struct NotifyPorts<'a> {
@@ -27,6 +36,8 @@ pub struct NotifyPorts<'a> {
 pub struct Delivered {
     pub notifications: usize,
     pub emails: usize,
+    /// Emails the mail service refused for good (now or on an earlier delivery).
+    pub bounced: usize,
 }
 
 pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Result<Delivered> {
@@ -39,6 +50,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
         DomainEvent::ConnectionCreated { partner_id, customer_id, .. } => {
             let customer = org(ports, &customer_id).await?;
             let note = notification(
+                &envelope.event_id.to_string(),
                 envelope,
                 &partner_id,
                 "connection_created",
@@ -46,7 +58,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 format!("{} ({}) connected to you as a customer.", customer.name, customer.org_id),
                 Some(customer_id),
             );
-            let dashboard = format!("{}/orgs/{}/customers", ports.public_base_url, partner_id);
+            let dashboard = console_url(ports, &partner_id, "customers");
             tell_full_admins(
                 ports,
                 envelope,
@@ -61,6 +73,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             RemovedBy::Customer => {
                 let customer = org(ports, &customer_id).await?;
                 let note = notification(
+                    &envelope.event_id.to_string(),
                     envelope,
                     &partner_id,
                     "connection_removed",
@@ -73,7 +86,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                     envelope,
                     &partner_id,
                     note,
-                    |to| templates::customer_left(to, &customer),
+                    |to| {
+                        templates::customer_left(to, &customer, &console_url(ports, &partner_id, "customers"))
+                    },
                     &mut delivered,
                 )
                 .await?;
@@ -81,6 +96,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             RemovedBy::Partner => {
                 let partner = org(ports, &partner_id).await?;
                 let note = notification(
+                    &envelope.event_id.to_string(),
                     envelope,
                     &customer_id,
                     "connection_removed",
@@ -96,7 +112,13 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                     envelope,
                     &customer_id,
                     note,
-                    |to| templates::partner_removed_you(to, &partner),
+                    |to| {
+                        templates::partner_removed_you(
+                            to,
+                            &partner,
+                            &console_url(ports, &customer_id, "partners"),
+                        )
+                    },
                     &mut delivered,
                 )
                 .await?;
@@ -105,21 +127,56 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
         DomainEvent::CustomerAdded { partner_id, customer_id, contact_email, contact_name } => {
             let partner = org(ports, &partner_id).await?;
             let customer = org(ports, &customer_id).await?;
-            let to = Email::parse(&contact_email)?;
             let sign_in = format!("{}/sign-in", ports.public_base_url);
-            let mail =
-                templates::account_created(&to, &customer, &partner, contact_name.as_deref(), &sign_in);
-            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+            let mut sends = Sends::default();
+            if let Some(to) = sends.address(&contact_email) {
+                let mail =
+                    templates::account_created(&to, &customer, &partner, contact_name.as_deref(), &sign_in);
+                sends.add(&to, send_once(ports, envelope, &mail).await);
+            }
+            if !sends.refused.is_empty() {
+                let note = notification(
+                    &bounce_name(envelope),
+                    envelope,
+                    &partner_id,
+                    BOUNCED,
+                    "Account email not delivered",
+                    format!(
+                        "The email telling {contact_email} that the account of {} ({}) was created could not be delivered: the address was refused. Check the address, and invite the contact to administer {} with the right one.",
+                        customer.name, customer.org_id, customer.name
+                    ),
+                    Some(customer_id),
+                );
+                delivered.notifications += ports.notifications.record(&note).await? as usize;
+            }
+            sends.finish(&mut delivered)?;
         }
         DomainEvent::CustomerInvited { partner_id, email, message } => {
             let partner = org(ports, &partner_id).await?;
-            let to = Email::parse(&email)?;
             let code = ports.connections.invite_code_of(&partner_id).await?.ok_or_else(|| {
                 AppError::internal(format!("partner {partner_id} has no invitation code to send"))
             })?;
             let link = super::invitations::link_url(ports.public_base_url, &code);
-            let mail = templates::invitation(&to, &partner, &link, message.as_deref());
-            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+            let mut sends = Sends::default();
+            if let Some(to) = sends.address(&email) {
+                let mail = templates::invitation(&to, &partner, &link, message.as_deref());
+                sends.add(&to, send_once(ports, envelope, &mail).await);
+            }
+            if !sends.refused.is_empty() {
+                let note = notification(
+                    &bounce_name(envelope),
+                    envelope,
+                    &partner_id,
+                    BOUNCED,
+                    "Invitation email not delivered",
+                    format!(
+                        "The invitation email to {email} could not be delivered: the address was refused. Check the address and send your invitation link again."
+                    ),
+                    None,
+                );
+                delivered.notifications += ports.notifications.record(&note).await? as usize;
+            }
+            sends.finish(&mut delivered)?;
         }
         DomainEvent::AdminInvited { org_id, invitation_id } => {
             let org = org(ports, &org_id).await?;
@@ -130,22 +187,53 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let accept = format!("{}/admin-invitations/{}", ports.public_base_url, token.as_str());
             let access = if invitation.is_full() { "full" } else { "custom" };
             let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
-            delivered.emails += send_once(ports, envelope, &mail).await? as usize;
+            let mut sends = Sends::default();
+            sends.add(&invitation.email, send_once(ports, envelope, &mail).await);
+            if !sends.refused.is_empty() {
+                ports.invitations.mark_bounced(&org_id, &invitation_id, ports.clock.now()).await?;
+                // The address stays out of the org's feed (its partners read it): the
+                // administrators list names it, marked bounced.
+                let note = notification(
+                    &bounce_name(envelope),
+                    envelope,
+                    &org_id,
+                    BOUNCED,
+                    "Administrator invitation not delivered",
+                    format!(
+                        "The email inviting a new administrator ({access} access) of {} could not be delivered: the address was refused. The invitation is marked bounced in the administrators list; invite the person again with the right address.",
+                        org.name
+                    ),
+                    None,
+                );
+                delivered.notifications += ports.notifications.record(&note).await? as usize;
+            }
+            sends.finish(&mut delivered)?;
         }
         DomainEvent::AdminRemoved { org_id, email, by_self } => {
             let org = org(ports, &org_id).await?;
-            let to = Email::parse(&email)?;
-            let note = notification(
+            let mut note = notification(
+                &envelope.event_id.to_string(),
                 envelope,
                 &org_id,
                 "admin_removed",
                 "Administrator removed",
-                format!("{to} is no longer an administrator of {}.", org.name),
+                format!("{email} is no longer an administrator of {}.", org.name),
                 None,
             );
             delivered.notifications += ports.notifications.record(&note).await? as usize;
-            delivered.emails +=
-                send_once(ports, envelope, &templates::admin_removed(&to, &org, by_self)).await? as usize;
+            let mut sends = Sends::default();
+            if let Some(to) = sends.address(&email) {
+                sends.add(
+                    &to,
+                    send_once(ports, envelope, &templates::admin_removed(&to, &org, by_self)).await,
+                );
+            }
+            if !sends.refused.is_empty() {
+                note.body
+                    .push_str(" The email telling them could not be delivered: the address was refused.");
+                ports.notifications.amend(&note).await?;
+            }
+            sends.finish(&mut delivered)?;
         }
         // Nobody is told of these: the inviter sees the list, the partner its licenses.
         DomainEvent::AdminInvitationAccepted { .. } | DomainEvent::LicenseAllocated { .. } => {}
@@ -160,6 +248,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 .find(|e| e.entitlement_id == entitlement_id)
                 .map_or("added", |e| e.status(ports.clock.now()).as_str());
             let note = notification(
+                &envelope.event_id.to_string(),
                 envelope,
                 &org_id,
                 "service_added",
@@ -172,7 +261,15 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 envelope,
                 &org_id,
                 note,
-                |to| templates::service_added(to, &customer, &name, status),
+                |to| {
+                    templates::service_added(
+                        to,
+                        &customer,
+                        &name,
+                        status,
+                        &console_url(ports, &org_id, "services"),
+                    )
+                },
                 &mut delivered,
             )
             .await?;
@@ -182,7 +279,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let severity = serde_json::to_value(severity).ok();
             let severity = severity.as_ref().and_then(|v| v.as_str()).unwrap_or("normal");
             let body = format!("A support ticket was opened for {} ({severity}): {subject}", customer.name);
-            let tickets = format!("{}/orgs/{}/support-tickets", ports.public_base_url, org_id);
+            let tickets = console_url(ports, &org_id, "support-tickets");
             tell_org(
                 ports,
                 envelope,
@@ -210,7 +307,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 "trial_approved",
                 "Trial approved",
                 body,
-                None,
+                Some(&console_url(ports, &org_id, "services")),
                 &mut delivered,
             )
             .await?;
@@ -229,7 +326,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 "trial_declined",
                 "Trial declined",
                 body,
-                None,
+                Some(&console_url(ports, &org_id, "services")),
                 &mut delivered,
             )
             .await?;
@@ -244,8 +341,18 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 expires_at.format("%Y-%m-%d %H:%M UTC")
             );
             let title = format!("{} ends in 7 days", service_name(&service));
-            tell_org(ports, envelope, &org_id, "entitlement_expiring", &title, body, None, &mut delivered)
-                .await?;
+            let services = console_url(ports, &org_id, "services");
+            tell_org(
+                ports,
+                envelope,
+                &org_id,
+                "entitlement_expiring",
+                &title,
+                body,
+                Some(&services),
+                &mut delivered,
+            )
+            .await?;
         }
         DomainEvent::EntitlementExpired { org_id, service, kind, expired_at, .. } => {
             let customer = org(ports, &org_id).await?;
@@ -257,15 +364,25 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 expired_at.format("%Y-%m-%d %H:%M UTC")
             );
             let title = format!("{} has ended", service_name(&service));
-            tell_org(ports, envelope, &org_id, "entitlement_expired", &title, body, None, &mut delivered)
-                .await?;
+            let services = console_url(ports, &org_id, "services");
+            tell_org(
+                ports,
+                envelope,
+                &org_id,
+                "entitlement_expired",
+                &title,
+                body,
+                Some(&services),
+                &mut delivered,
+            )
+            .await?;
         }
         DomainEvent::CustomerLimitNear { partner_id, customers, limit } => {
             let body = format!(
                 "You have {customers} active customers of the {limit} a partner may have: {} places remain.",
                 limit.saturating_sub(customers)
             );
-            let dashboard = format!("{}/orgs/{}/customers", ports.public_base_url, partner_id);
+            let dashboard = console_url(ports, &partner_id, "customers");
             tell_org(
                 ports,
                 envelope,
@@ -280,6 +397,11 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
         }
     }
     Ok(delivered)
+}
+
+/// A page of the console for one org: where an email's reader goes next.
+fn console_url(ports: &NotifyPorts<'_>, org: &OrgId, section: &str) -> String {
+    format!("{}/orgs/{org}/{section}", ports.public_base_url)
 }
 
 fn service_name(service: &str) -> String {
@@ -305,7 +427,8 @@ async fn tell_org(
     link: Option<&str>,
     delivered: &mut Delivered,
 ) -> Result<()> {
-    let note = notification(envelope, org_id, kind, title, body.clone(), None);
+    let note =
+        notification(&envelope.event_id.to_string(), envelope, org_id, kind, title, body.clone(), None);
     let link = link.map(|url| ("Open Partner Hub", url));
     tell_full_admins(ports, envelope, org_id, note, |to| templates::notice(to, title, &body, link), delivered)
         .await
@@ -319,7 +442,17 @@ async fn org(ports: &NotifyPorts<'_>, id: &OrgId) -> Result<Org> {
         .ok_or_else(|| AppError::internal(format!("event names org {id}, which does not exist")))
 }
 
+/// The notification kind that says an email bounced.
+const BOUNCED: &str = "email_bounced";
+
+/// The name a bounce notice's id derives from: one per event and org, apart from
+/// the event's own notification.
+fn bounce_name(envelope: &EventEnvelope) -> String {
+    format!("{}#bounce", envelope.event_id)
+}
+
 fn notification(
+    name: &str,
     envelope: &EventEnvelope,
     org_id: &OrgId,
     kind: &str,
@@ -327,8 +460,8 @@ fn notification(
     body: String,
     customer_id: Option<OrgId>,
 ) -> Notification {
-    // One event gives each org at most one notification: the id derives from both.
-    let name = format!("{}#{org_id}", envelope.event_id);
+    // One name gives each org at most one notification: the id derives from both.
+    let name = format!("{name}#{org_id}");
     Notification {
         notification_id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()),
         org_id: org_id.clone(),
@@ -341,32 +474,117 @@ fn notification(
 }
 
 /// The in-app notification, and an email to each full administrator of the org.
+/// Each is sent on its own; when some bounced, the notification says so (by role:
+/// customers' notifications are read by their partners too).
 async fn tell_full_admins(
     ports: &NotifyPorts<'_>,
     envelope: &EventEnvelope,
     org_id: &OrgId,
-    note: Notification,
+    mut note: Notification,
     mail_for: impl Fn(&Email) -> OutgoingEmail,
     delivered: &mut Delivered,
 ) -> Result<()> {
     delivered.notifications += ports.notifications.record(&note).await? as usize;
     let now = ports.clock.now();
+    let mut sends = Sends::default();
     for admin in ports.orgs.admins_of(org_id).await?.into_iter().filter(|a| a.is_full() && a.is_current(now))
     {
-        delivered.emails += send_once(ports, envelope, &mail_for(&admin.email)).await? as usize;
+        sends.add(&admin.email, send_once(ports, envelope, &mail_for(&admin.email)).await);
     }
-    Ok(())
+    if !sends.refused.is_empty() {
+        let n = sends.refused.len();
+        let whom =
+            if n == 1 { "a full administrator".to_string() } else { format!("{n} full administrators") };
+        note.body.push_str(&format!(
+            " The email about this to {whom} could not be delivered: the address was refused."
+        ));
+        ports.notifications.amend(&note).await?;
+    }
+    sends.finish(delivered)
 }
 
-/// Sends unless this event's email to this address went out before. A failed send
-/// gives the claim back and fails the delivery, so the bus retries it.
-async fn send_once(ports: &NotifyPorts<'_>, envelope: &EventEnvelope, mail: &OutgoingEmail) -> Result<bool> {
-    if !ports.notifications.claim_email(&envelope.event_id, &mail.to, ports.clock.now()).await? {
-        return Ok(false);
+/// What became of one recipient's email in this delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Now,
+    /// By an earlier delivery of the event.
+    Before,
+    /// Refused for good, now or before.
+    Refused,
+}
+
+/// The emails of one event, each tried whatever became of the others.
+#[derive(Debug, Default)]
+struct Sends {
+    sent: usize,
+    refused: Vec<String>,
+    /// The first transient failure: the delivery fails once everyone was tried.
+    failed: Option<AppError>,
+}
+
+impl Sends {
+    /// The address an event names; one no mail service could take counts as refused
+    /// (it came from before addresses were checked strictly) rather than failing
+    /// every retry.
+    fn address(&mut self, raw: &str) -> Option<Email> {
+        match Email::parse(raw) {
+            Ok(email) => Some(email),
+            Err(error) => {
+                tracing::warn!(error = %error, "an event names an address that cannot be mailed");
+                self.refused.push(raw.to_string());
+                None
+            }
+        }
     }
-    if let Err(error) = ports.mailer.send(mail).await {
-        ports.notifications.release_email(&envelope.event_id, &mail.to).await?;
-        return Err(error);
+
+    fn add(&mut self, to: &Email, result: Result<Sent>) {
+        match result {
+            Ok(Sent::Now) => self.sent += 1,
+            Ok(Sent::Before) => {}
+            Ok(Sent::Refused) => self.refused.push(to.to_string()),
+            Err(error) => {
+                tracing::warn!(error = %error, "an email could not be sent now; the delivery will be retried");
+                self.failed.get_or_insert(error);
+            }
+        }
     }
-    Ok(true)
+
+    fn finish(self, delivered: &mut Delivered) -> Result<()> {
+        delivered.emails += self.sent;
+        delivered.bounced += self.refused.len();
+        match self.failed {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Sends unless this event's email to this address went out (or was refused)
+/// before. A transient failure gives the claim back and is an error, so a redelivery
+/// tries again; a permanent refusal is settled as refused and never retried.
+async fn send_once(ports: &NotifyPorts<'_>, envelope: &EventEnvelope, mail: &OutgoingEmail) -> Result<Sent> {
+    let claim = match ports.notifications.claim_email(&envelope.event_id, &mail.to, ports.clock.now()).await?
+    {
+        EmailClaim::Claimed(claim) => claim,
+        EmailClaim::Sent => return Ok(Sent::Before),
+        EmailClaim::Refused => return Ok(Sent::Refused),
+        EmailClaim::InFlight => {
+            return Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(60) })
+        }
+    };
+    let outcome = match ports.mailer.send(mail).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            ports.notifications.release_email(&envelope.event_id, &mail.to, &claim).await?;
+            return Err(error);
+        }
+    };
+    ports
+        .notifications
+        .settle_email(&envelope.event_id, &mail.to, &claim, &outcome, ports.clock.now())
+        .await?;
+    Ok(match outcome {
+        MailOutcome::Sent => Sent::Now,
+        MailOutcome::Refused { .. } => Sent::Refused,
+    })
 }

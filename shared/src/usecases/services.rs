@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::access;
 use crate::domain::{
-    service, trial_end, Actor, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind,
-    MachineClient, OrgId, Permission, Term, GATEWAY, SDWAN_ORCHESTRATOR,
+    service, time, trial_end, Actor, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind,
+    MachineClient, OrgId, Permission, Term, GATEWAY, MAX_TRIAL_LEAD, SDWAN_ORCHESTRATOR,
 };
 use crate::error::{AppError, Result};
 use crate::events::{outbox, DomainEvent};
@@ -84,24 +84,19 @@ impl EntitlementView {
     }
 }
 
-fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
-        .ok_or_else(|| {
-            AppError::invalid(format!("{field} must be an RFC 3339 timestamp or a YYYY-MM-DD date"))
-        })
-}
+/// The most licenses one entitlement may count: far above any real subscription.
+pub const MAX_LICENSE_COUNT: u32 = 1_000_000;
+/// The most GB a gateway commitment may be: a million TB.
+pub const MAX_COMMITTED_GB: u32 = 1_000_000_000;
 
-fn positive(field: &str, value: Option<i64>) -> Result<Option<u32>> {
+fn count(field: &str, value: Option<i64>, max: u32) -> Result<Option<u32>> {
     match value {
         None => Ok(None),
-        Some(n) if n > 0 && n <= i64::from(u32::MAX) => Ok(Some(n as u32)),
-        Some(_) => Err(AppError::invalid(format!("{field} must be a positive integer"))),
+        Some(n) => u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(format!("{field} must be an integer from 1 to {max}"))),
     }
 }
 
@@ -125,7 +120,10 @@ fn entitlement_for(
         })
         .transpose()?;
     let starts_at =
-        input.starts_at.as_deref().map(|s| parse_time("starts_at", s)).transpose()?.unwrap_or(now);
+        input.starts_at.as_deref().map(|s| time::parse_instant("starts_at", s)).transpose()?.unwrap_or(now);
+    if kind == Kind::Trial && starts_at > now + MAX_TRIAL_LEAD {
+        return Err(AppError::invalid("starts_at of a trial must be at most one year ahead"));
+    }
     let mut entitlement = Entitlement {
         entitlement_id: id,
         org_id: org.clone(),
@@ -150,30 +148,32 @@ fn entitlement_for(
             if !entitlement.pending_approval {
                 entitlement.expires_at = Some(trial_end(starts_at, offering));
             }
-            entitlement.license_count = positive("license_count", input.license_count)?;
+            entitlement.license_count = count("license_count", input.license_count, MAX_LICENSE_COUNT)?;
         }
         Kind::Paid => {
-            let count = positive("license_count", input.license_count)?
+            let licenses = count("license_count", input.license_count, MAX_LICENSE_COUNT)?
                 .ok_or_else(|| AppError::invalid("license_count is required for a paid service"))?;
             let term = term.ok_or_else(|| AppError::invalid("term is required for a paid service"))?;
             let expires_at = match (term, input.expires_at.as_deref()) {
-                (_, Some(raw)) => parse_time("expires_at", raw)?,
+                (_, Some(raw)) => time::parse_instant("expires_at", raw)?,
                 (Term::Monthly, None) => starts_at.checked_add_months(Months::new(1)).unwrap_or(starts_at),
                 (Term::Annual, None) => starts_at.checked_add_months(Months::new(12)).unwrap_or(starts_at),
                 (Term::Termed, None) => {
                     return Err(AppError::invalid("expires_at is required for a termed subscription"))
                 }
             };
+            // A term computed from a late start may end after 9999.
+            let expires_at = time::checked("expires_at", expires_at)?;
             if expires_at <= starts_at {
                 return Err(AppError::invalid("expires_at must be after starts_at"));
             }
             if offering.service == GATEWAY {
-                let gb = positive("committed_gb", input.committed_gb)?.ok_or_else(|| {
+                let gb = count("committed_gb", input.committed_gb, MAX_COMMITTED_GB)?.ok_or_else(|| {
                     AppError::invalid("committed_gb is required for a paid gateway service")
                 })?;
                 entitlement.committed_gb = Some(u64::from(gb));
             }
-            entitlement.license_count = Some(count);
+            entitlement.license_count = Some(licenses);
             entitlement.term = Some(term);
             entitlement.expires_at = Some(expires_at);
         }
@@ -181,6 +181,9 @@ fn entitlement_for(
             return Err(AppError::invalid("kind resell is only offered for sdwan-orchestrator"))
         }
         Kind::Resell => {}
+    }
+    if let Some(end) = entitlement.expires_at {
+        time::checked("expires_at", end)?;
     }
     Ok(entitlement)
 }
@@ -405,4 +408,112 @@ async fn is_connected_partner_admin(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn caller() -> Caller {
+        Caller { sub: "s".into(), email: crate::domain::Email::parse("ada@example.com").unwrap() }
+    }
+
+    fn input(json: serde_json::Value) -> AddService {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn build(json: serde_json::Value) -> Result<Entitlement> {
+        entitlement_for(input(json), &OrgId::from_number(1), &caller(), now(), uuid::Uuid::nil())
+    }
+
+    fn rfc3339(at: &DateTime<Utc>) -> String {
+        serde_json::to_value(at).unwrap().as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_trial_starts_at_most_a_year_ahead_and_waits_until_then() {
+        let ahead = now() + Duration::days(200);
+        let trial = build(serde_json::json!({"service": "sdwan-orchestrator", "kind": "trial", "starts_at": rfc3339(&ahead)}))
+            .unwrap();
+        assert_eq!(trial.status(now()), EntitlementStatus::TrialPending);
+        assert_eq!(trial.status(ahead), EntitlementStatus::TrialActive);
+        for late in ["9999-01-01T00:00:00Z", "2027-06-02T12:00:01Z", "9999-12-31T23:59:59-14:00"] {
+            let error = build(
+                serde_json::json!({"service": "sdwan-orchestrator", "kind": "trial", "starts_at": late}),
+            )
+            .unwrap_err();
+            assert_eq!((error.status(), error.code()), (400, "invalid_request"), "{late}");
+            assert!(error.public_message().starts_with("starts_at "), "{late}");
+        }
+    }
+
+    #[test]
+    fn a_term_that_would_end_after_9999_is_400() {
+        let error = build(serde_json::json!({
+            "service": "daas", "kind": "paid", "term": "annual", "license_count": 5, "starts_at": "9999-06-01"
+        }))
+        .unwrap_err();
+        assert_eq!(error.status(), 400);
+        assert!(error.public_message().starts_with("expires_at "), "{}", error.public_message());
+    }
+
+    #[test]
+    fn counts_are_within_the_domain_s_range() {
+        let paid = |count: i64, gb: i64| {
+            build(serde_json::json!({
+                "service": "gateway", "kind": "paid", "term": "monthly", "license_count": count, "committed_gb": gb
+            }))
+        };
+        assert!(paid(1, 1).is_ok());
+        assert!(paid(i64::from(MAX_LICENSE_COUNT), i64::from(MAX_COMMITTED_GB)).is_ok());
+        for (count, gb, field) in [
+            (0, 1, "license_count"),
+            (-1, 1, "license_count"),
+            (i64::from(MAX_LICENSE_COUNT) + 1, 1, "license_count"),
+            (i64::MAX, 1, "license_count"),
+            (1, 0, "committed_gb"),
+            (1, i64::from(MAX_COMMITTED_GB) + 1, "committed_gb"),
+        ] {
+            let error = paid(count, gb).unwrap_err();
+            assert!(error.public_message().starts_with(field), "{count} {gb}: {}", error.public_message());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn what_is_accepted_is_written_back_as_rfc3339(
+            kind in "(trial|paid)",
+            service in "(sdwan-orchestrator|daas|gateway)",
+            term in "(monthly|annual|termed)",
+            starts_at in proptest::option::of("\\PC{0,30}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z))?"),
+            expires_at in proptest::option::of("[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z))?"),
+            count in proptest::option::of(any::<i64>()),
+            gb in proptest::option::of(any::<i64>()),
+        ) {
+            let built = build(serde_json::json!({
+                "service": service, "kind": kind, "term": term, "starts_at": starts_at, "expires_at": expires_at,
+                "license_count": count, "committed_gb": gb,
+            }));
+            if let Ok(e) = built {
+                let view = serde_json::to_value(EntitlementView::of(&e, now())).unwrap();
+                for field in ["starts_at", "expires_at"] {
+                    if let Some(at) = view[field].as_str() {
+                        prop_assert!(at.len() >= 20 && at.as_bytes()[4] == b'-' && at.ends_with('Z'), "{}", at);
+                    }
+                }
+                prop_assert!(e.license_count.is_none_or(|n| (1..=MAX_LICENSE_COUNT).contains(&n)));
+                prop_assert!(e.committed_gb.is_none_or(|n| (1..=u64::from(MAX_COMMITTED_GB)).contains(&n)));
+                if e.kind == Kind::Trial {
+                    prop_assert!(e.starts_at <= now() + MAX_TRIAL_LEAD);
+                }
+            }
+        }
+    }
 }

@@ -120,7 +120,7 @@ pub async fn list(
         connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org).await?;
     }
     let (tickets, next) = ports.tickets.tickets_of(org, status, page).await?;
-    Ok(Page::new(tickets, next))
+    Ok(page.answer(tickets, next))
 }
 
 /// The caller administers a partner connected to `customer` with full access or

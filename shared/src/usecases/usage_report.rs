@@ -43,7 +43,11 @@ impl MonthRange {
         };
         let from = match from {
             Some(raw) => month("from", raw)?,
-            None => to.checked_sub_months(Months::new(11)).unwrap_or(to),
+            // Never before year 0001, which could not be written back.
+            None => to
+                .checked_sub_months(Months::new(11))
+                .filter(|from| from.year() >= crate::domain::time::MIN_YEAR)
+                .unwrap_or(to),
         };
         if from > to {
             return Err(AppError::invalid("from must not be after to"));
