@@ -8,9 +8,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use mail_parser::MessageParser;
@@ -131,35 +131,18 @@ pub async fn forward(
     // Served nested (`/local/ses` on the gateway), it sees the path without the prefix.
     let path = uri.path();
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    let mut request = upstream
-        .http
-        .request(method.clone(), format!("{}{path}{query}", upstream.ses.trim_end_matches('/')))
-        .body(body.clone());
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            request = request.header(name, value);
-        }
-    }
-    let answer = match request.send().await {
+    let url = format!("{}{path}{query}", upstream.ses.trim_end_matches('/'));
+    let answer = match crate::relay::relay(&upstream.http, method.clone(), url, &headers, body.clone()).await
+    {
         Ok(answer) => answer,
-        Err(e) => return (StatusCode::BAD_GATEWAY, format!("local SES (moto): {e}")).into_response(),
+        Err(unreachable) => return unreachable,
     };
-    let status = answer.status();
-    let answer_headers = answer.headers().clone();
-    let bytes = answer.bytes().await.unwrap_or_default();
-    if method == Method::POST && path == SEND_EMAIL_PATH && status.is_success() {
+    if method == Method::POST && path == SEND_EMAIL_PATH && answer.status.is_success() {
         for (at, email) in from_send_email(&body) {
             keep(at, email);
         }
     }
-    let mut response = Response::new(Body::from(bytes));
-    *response.status_mut() = status;
-    for (name, value) in &answer_headers {
-        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
-            response.headers_mut().append(name, value.clone());
-        }
-    }
-    response
+    answer.into_response()
 }
 
 /// The SDK configuration `sdk`, with SES v2 reached at `endpoint` (a catcher) and

@@ -9,6 +9,7 @@ pub mod emails;
 pub mod gateway;
 pub mod jwt;
 pub mod local_routes;
+pub mod relay;
 pub mod runtime_api;
 pub mod setup;
 pub mod template;

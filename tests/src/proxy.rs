@@ -41,27 +41,10 @@ async fn forward(
         return answer;
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut request = upstream.http.request(method, format!("{}{path}", upstream.target)).body(body);
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            request = request.header(name, value);
-        }
-    }
-    match request.send().await {
-        Ok(answer) => {
-            let status = answer.status();
-            let headers = answer.headers().clone();
-            let bytes = answer.bytes().await.unwrap_or_default();
-            let mut response = Response::new(axum::body::Body::from(bytes));
-            *response.status_mut() = status;
-            for (name, value) in &headers {
-                if name != "content-length" && name != "transfer-encoding" {
-                    response.headers_mut().insert(name, value.clone());
-                }
-            }
-            response
-        }
-        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    let url = format!("{}{path}", upstream.target);
+    match local_gateway::relay::relay(&upstream.http, method, url, &headers, body).await {
+        Ok(answer) => answer.into_response(),
+        Err(unreachable) => unreachable,
     }
 }
 

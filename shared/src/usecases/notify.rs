@@ -128,28 +128,18 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let partner = org(ports, &partner_id).await?;
             let customer = org(ports, &customer_id).await?;
             let sign_in = format!("{}/sign-in", ports.public_base_url);
-            let mut sends = Sends::default();
-            if let Some(to) = sends.address(&contact_email) {
-                let mail =
-                    templates::account_created(&to, &customer, &partner, contact_name.as_deref(), &sign_in);
-                sends.add(&to, send_once(ports, envelope, &mail).await);
-            }
-            if !sends.refused.is_empty() {
-                let note = notification(
-                    &bounce_name(envelope),
-                    envelope,
-                    &partner_id,
-                    BOUNCED,
-                    "Account email not delivered",
-                    format!(
-                        "The email telling {contact_email} that the account of {} ({}) was created could not be delivered: the address was refused. Check the address, and invite the contact to administer {} with the right one.",
-                        customer.name, customer.org_id, customer.name
-                    ),
-                    Some(customer_id),
-                );
-                delivered.notifications += ports.notifications.record(&note).await? as usize;
-            }
-            sends.finish(&mut delivered)?;
+            let bounce = Bounce {
+                title: "Account email not delivered",
+                body: format!(
+                    "The email telling {contact_email} that the account of {} ({}) was created could not be delivered: the address was refused. Check the address, and invite the contact to administer {} with the right one.",
+                    customer.name, customer.org_id, customer.name
+                ),
+                customer_id: Some(customer_id),
+            };
+            let mail = |to: &Email| {
+                templates::account_created(to, &customer, &partner, contact_name.as_deref(), &sign_in)
+            };
+            mail_one(ports, envelope, &partner_id, &contact_email, mail, bounce, &mut delivered).await?;
         }
         DomainEvent::CustomerInvited { partner_id, email, message } => {
             let partner = org(ports, &partner_id).await?;
@@ -157,26 +147,15 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 AppError::internal(format!("partner {partner_id} has no invitation code to send"))
             })?;
             let link = super::invitations::link_url(ports.public_base_url, &code);
-            let mut sends = Sends::default();
-            if let Some(to) = sends.address(&email) {
-                let mail = templates::invitation(&to, &partner, &link, message.as_deref());
-                sends.add(&to, send_once(ports, envelope, &mail).await);
-            }
-            if !sends.refused.is_empty() {
-                let note = notification(
-                    &bounce_name(envelope),
-                    envelope,
-                    &partner_id,
-                    BOUNCED,
-                    "Invitation email not delivered",
-                    format!(
-                        "The invitation email to {email} could not be delivered: the address was refused. Check the address and send your invitation link again."
-                    ),
-                    None,
-                );
-                delivered.notifications += ports.notifications.record(&note).await? as usize;
-            }
-            sends.finish(&mut delivered)?;
+            let bounce = Bounce {
+                title: "Invitation email not delivered",
+                body: format!(
+                    "The invitation email to {email} could not be delivered: the address was refused. Check the address and send your invitation link again."
+                ),
+                customer_id: None,
+            };
+            let mail = |to: &Email| templates::invitation(to, &partner, &link, message.as_deref());
+            mail_one(ports, envelope, &partner_id, &email, mail, bounce, &mut delivered).await?;
         }
         DomainEvent::AdminInvited { org_id, invitation_id } => {
             let org = org(ports, &org_id).await?;
@@ -186,28 +165,21 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 })?;
             let accept = format!("{}/admin-invitations/{}", ports.public_base_url, token.as_str());
             let access = if invitation.is_full() { "full" } else { "custom" };
-            let mail = templates::admin_invited(&invitation.email, &org, access, &accept);
-            let mut sends = Sends::default();
-            sends.add(&invitation.email, send_once(ports, envelope, &mail).await);
-            if !sends.refused.is_empty() {
+            // The address stays out of the org's feed (its partners read it): the
+            // administrators list names it, marked bounced.
+            let bounce = Bounce {
+                title: "Administrator invitation not delivered",
+                body: format!(
+                    "The email inviting a new administrator ({access} access) of {} could not be delivered: the address was refused. The invitation is marked bounced in the administrators list; invite the person again with the right address.",
+                    org.name
+                ),
+                customer_id: None,
+            };
+            let mail = |to: &Email| templates::admin_invited(to, &org, access, &accept);
+            let address = invitation.email.as_str();
+            if mail_one(ports, envelope, &org_id, address, mail, bounce, &mut delivered).await? {
                 ports.invitations.mark_bounced(&org_id, &invitation_id, ports.clock.now()).await?;
-                // The address stays out of the org's feed (its partners read it): the
-                // administrators list names it, marked bounced.
-                let note = notification(
-                    &bounce_name(envelope),
-                    envelope,
-                    &org_id,
-                    BOUNCED,
-                    "Administrator invitation not delivered",
-                    format!(
-                        "The email inviting a new administrator ({access} access) of {} could not be delivered: the address was refused. The invitation is marked bounced in the administrators list; invite the person again with the right address.",
-                        org.name
-                    ),
-                    None,
-                );
-                delivered.notifications += ports.notifications.record(&note).await? as usize;
             }
-            sends.finish(&mut delivered)?;
         }
         DomainEvent::AdminRemoved { org_id, email, by_self } => {
             let org = org(ports, &org_id).await?;
@@ -515,6 +487,47 @@ enum Sent {
 
 /// The emails of one event, each tried whatever became of the others.
 #[derive(Debug, Default)]
+/// What the org that caused an email is told when it was refused.
+struct Bounce {
+    title: &'static str,
+    body: String,
+    customer_id: Option<OrgId>,
+}
+
+/// Mails one address on an org's behalf (a partner's invitation or the account it
+/// created, an org's administrator invitation); a refusal becomes that org's
+/// notification rather than a retry. `true` when the address was refused.
+async fn mail_one(
+    ports: &NotifyPorts<'_>,
+    envelope: &EventEnvelope,
+    tell: &OrgId,
+    address: &str,
+    mail: impl FnOnce(&Email) -> OutgoingEmail,
+    bounce: Bounce,
+    delivered: &mut Delivered,
+) -> Result<bool> {
+    let mut sends = Sends::default();
+    if let Some(to) = sends.address(address) {
+        sends.add(&to, send_once(ports, envelope, &mail(&to)).await);
+    }
+    let refused = !sends.refused.is_empty();
+    if refused {
+        let note = notification(
+            &bounce_name(envelope),
+            envelope,
+            tell,
+            BOUNCED,
+            bounce.title,
+            bounce.body,
+            bounce.customer_id,
+        );
+        delivered.notifications += ports.notifications.record(&note).await? as usize;
+    }
+    sends.finish(delivered)?;
+    Ok(refused)
+}
+
+#[derive(Default)]
 struct Sends {
     sent: usize,
     refused: Vec<String>,
