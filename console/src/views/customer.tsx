@@ -4,9 +4,8 @@ import { fmtDate, useLoad } from "../hooks";
 import { loadMe } from "../me";
 import { navigate } from "../router";
 import { signedInEmail } from "../auth";
+import { Say, type Status } from "./say";
 
-type Status = { ok: boolean; text: string } | null;
-const Say = ({ status }: { status: Status }) => (status ? <p role={status.ok ? "status" : "alert"} class={status.ok ? "ok" : "error"}>{status.text}</p> : null);
 
 export function Partners({ org }: { org: MeOrg }) {
   const { data, error, reload } = useLoad<Page<Partner>>(() => call("GET /v1/orgs/{org_id}/partners", { org_id: org.org_id }), [org.org_id]);

@@ -5,9 +5,8 @@
 import { useState } from "preact/hooks";
 import { ApiError, call, errorText, type FederatedDomain, type MeOrg, type Page, type WorkspaceDomain, type WorkspaceTheme } from "../api";
 import { fmtDate, useLoad } from "../hooks";
+import { Say, type Status } from "./say";
 
-type Status = { ok: boolean; text: string } | null;
-const Say = ({ status }: { status: Status }) => (status ? <p role={status.ok ? "status" : "alert"} class={status.ok ? "ok" : "error"}>{status.text}</p> : null);
 
 /** The theme in force, or null before one is set (the API's 404 for that case). */
 async function themeOf(orgId: string): Promise<WorkspaceTheme | null> {
