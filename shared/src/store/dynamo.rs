@@ -128,15 +128,20 @@ impl DynamoStore {
         Ok((items, next))
     }
 
-    /// Every item under `pk` whose sort key lies between `from` and `to` (inclusive),
-    /// in sort-key order, following pages.
+    /// Every item under `pk` (of the table, or of `index`) whose sort key lies between
+    /// `from` and `to` (inclusive), in sort-key order, following pages.
     pub(super) async fn query_range<T: DeserializeOwned>(
         &self,
+        index: Option<&str>,
         pk: &str,
         from: &str,
         to: &str,
         entity: &str,
     ) -> Result<Vec<T>> {
+        let (pk_name, sk_name) = match index {
+            Some(_) => (keys::GSI1PK, keys::GSI1SK),
+            None => (keys::PK, keys::SK),
+        };
         let mut all = Vec::new();
         let mut start = None;
         loop {
@@ -144,9 +149,10 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_names("#sk", sk_name)
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
                 .expression_attribute_values(":from", AttributeValue::S(from.to_string()))
                 .expression_attribute_values(":to", AttributeValue::S(to.to_string()))

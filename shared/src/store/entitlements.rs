@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dynamo::{key, to_item, DynamoStore};
-use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::transact::Transacted;
 use crate::domain::{AuditEntry, Entitlement, Kind, OrgId, GATEWAY};
@@ -202,35 +201,15 @@ impl EntitlementStore for DynamoStore {
     }
 
     async fn ending_before(&self, until: DateTime<Utc>) -> Result<Vec<Ending>> {
-        let mut all = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", keys::GSI1PK)
-                .expression_attribute_names("#sk", keys::GSI1SK)
-                .expression_attribute_values(":pk", AttributeValue::S(keys::ENTITLEMENT_ENDS_GSI1PK.into()))
-                .expression_attribute_values(
-                    ":until",
-                    AttributeValue::S(format!("{}~", keys::timestamp(&until))),
-                )
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for raw in output.items.unwrap_or_default() {
-                let found: EntitlementItem = serde_dynamo::from_item(raw).map_err(|e| corrupt(ENTITY, e))?;
-                all.push(Ending { entitlement: found.entitlement, expiring_sent: found.expiring_notified });
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(all);
-            }
-        }
+        // Index sort keys start with the end's timestamp: every year 0001–9999 sorts
+        // after "0", and "~" after any id that follows the timestamp.
+        let until = format!("{}~", keys::timestamp(&until));
+        let found: Vec<EntitlementItem> =
+            self.query_range(Some(keys::GSI1), keys::ENTITLEMENT_ENDS_GSI1PK, "0", &until, ENTITY).await?;
+        Ok(found
+            .into_iter()
+            .map(|item| Ending { entitlement: item.entitlement, expiring_sent: item.expiring_notified })
+            .collect())
     }
 
     async fn record_notice(

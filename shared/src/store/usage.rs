@@ -158,7 +158,13 @@ impl UsageStore for DynamoStore {
         to: NaiveDate,
     ) -> Result<Vec<DailyRollup>> {
         let items: Vec<Stored<DailyRollup>> = self
-            .query_range(&keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to), DAILY)
+            .query_range(
+                None,
+                &keys::rollup_pk(org, service),
+                &keys::day_sk(&from),
+                &keys::day_sk(&to),
+                DAILY,
+            )
             .await?;
         Ok(items.into_iter().map(|i| i.value).collect())
     }
@@ -171,7 +177,13 @@ impl UsageStore for DynamoStore {
         to: &str,
     ) -> Result<Vec<MonthlyRollup>> {
         let items: Vec<Stored<MonthlyRollup>> = self
-            .query_range(&keys::rollup_pk(org, service), &keys::month_sk(from), &keys::month_sk(to), MONTHLY)
+            .query_range(
+                None,
+                &keys::rollup_pk(org, service),
+                &keys::month_sk(from),
+                &keys::month_sk(to),
+                MONTHLY,
+            )
             .await?;
         Ok(items.into_iter().map(|i| i.value).collect())
     }
