@@ -2,7 +2,8 @@
 # what is missing into .tools/ (git-ignored) first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-FUNCTIONS := $(notdir $(wildcard functions/*))
+# The functions, as template.yaml names their binaries.
+FUNCTIONS := $(shell sed -n "s/^ *Binary: *//p" template.yaml)
 PORT ?= 3000
 
 .PHONY: help tools run test fuzz build lint bench deploy console seed-usage $(addprefix invoke-,$(FUNCTIONS))

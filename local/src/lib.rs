@@ -37,54 +37,31 @@ pub struct LocalOptions {
 }
 
 macro_rules! http_function {
-    ($app:expr, $handle:path) => {{
+    ($app:expr, $routes:path) => {{
         let app = Arc::clone(&$app);
         Arc::new(move |request: lambda_http::Request| {
             let app = Arc::clone(&app);
-            Box::pin(async move { $handle(&app, request).await }) as lambda_http::BoxFuture<'static, _>
+            Box::pin(async move { partner_hub::runtime::answer(&app, $routes, request).await })
+                as lambda_http::BoxFuture<'static, _>
         }) as Handler
     }};
 }
 
+/// As Lambda's runtime does, the event is read into the type the handler takes.
 macro_rules! event_function {
     ($app:expr, $handle:path) => {{
         let app = Arc::clone(&$app);
         Arc::new(move |event: serde_json::Value| {
             let app = Arc::clone(&app);
-            Box::pin(async move { $handle(&app, event).await.map_err(|e| e.to_string()) })
-                as lambda_http::BoxFuture<'static, _>
+            Box::pin(async move {
+                let event = serde_json::from_value(event).map_err(|e| format!("the event does not parse: {e}"))?;
+                $handle(&app, event).await.map_err(|e| e.to_string())
+            }) as lambda_http::BoxFuture<'static, _>
         }) as EventHandler
     }};
 }
 
-/// Each HTTP function's handler under its cargo-lambda binary name.
-pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
-    HashMap::from([
-        ("signup".to_string(), http_function!(app, signup::handle)),
-        ("invite-link".to_string(), http_function!(app, invite_link::handle)),
-        ("accept-connection".to_string(), http_function!(app, accept_connection::handle)),
-        ("customer-dashboard".to_string(), http_function!(app, customer_dashboard::handle)),
-        ("notifications".to_string(), http_function!(app, notifications::handle)),
-        ("admins".to_string(), http_function!(app, admins::handle)),
-        ("audit".to_string(), http_function!(app, audit::handle)),
-        ("support".to_string(), http_function!(app, support::handle)),
-        ("csp".to_string(), http_function!(app, csp::handle)),
-        ("add-service".to_string(), http_function!(app, add_service::handle)),
-        ("allocate-license".to_string(), http_function!(app, allocate_license::handle)),
-        ("usage-ingest".to_string(), http_function!(app, usage_ingest::handle)),
-        ("usage-export".to_string(), http_function!(app, usage_export::handle)),
-    ])
-}
-
-/// Each event-driven function's handler under its cargo-lambda binary name.
-pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {
-    HashMap::from([
-        ("notify".to_string(), event_function!(app, notify::handle)),
-        ("outbox-relay".to_string(), event_function!(app, outbox_relay::handle)),
-        ("usage-rollup".to_string(), event_function!(app, usage_rollup::handle)),
-        ("entitlement-expiry".to_string(), event_function!(app, entitlement_expiry::handle)),
-    ])
-}
+include!(concat!(env!("OUT_DIR"), "/functions.rs"));
 
 /// What `build` started: the router to serve, what it provisioned, and the bus
 /// delivery and schedule loops (stopped when this is dropped).

@@ -288,6 +288,22 @@ impl Template {
         routes
     }
 
+    /// Every function's binary, and whether the HTTP API invokes it (an `HttpApi`
+    /// event) rather than a rule, a schedule or a stream.
+    pub fn function_kinds(&self) -> Vec<(String, bool)> {
+        self.functions()
+            .into_iter()
+            .map(|(id, binary)| {
+                let events = self.resources[&id].pointer("/Properties/Events").and_then(Value::as_object);
+                let http = events
+                    .into_iter()
+                    .flatten()
+                    .any(|(_, event)| event.get("Type").and_then(Value::as_str) == Some("HttpApi"));
+                (binary, http)
+            })
+            .collect()
+    }
+
     pub fn declares(&self, resource_type: &str) -> bool {
         self.of_type(resource_type).next().is_some()
     }

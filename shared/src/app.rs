@@ -1,15 +1,12 @@
 //! Everything a function needs, built once per cold start from one `SdkConfig`.
 
-use chrono::{DateTime, Utc};
-use rand::Rng;
-
 use crate::config::Config;
-use crate::domain::OrgId;
+use crate::domain::{Clock, IdSource, RandomIds, SystemClock};
 use crate::error::Result;
 use crate::events::EventBridgePublisher;
 use crate::mail::SesMailer;
-use crate::ports::{Clock, IdSource};
 use crate::store::DynamoStore;
+use crate::usecases::Context;
 
 pub struct App {
     pub config: Config,
@@ -67,203 +64,9 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RandomIds;
-
-impl IdSource for RandomIds {
-    fn org_id(&self) -> OrgId {
-        OrgId::from_number(rand::rng().random_range(0..90_000_000))
-    }
-
-    fn uuid(&self) -> uuid::Uuid {
-        uuid::Uuid::new_v4()
-    }
-
-    fn secret(&self) -> [u8; 24] {
-        // ThreadRng is a CSPRNG (ChaCha, seeded from the OS).
-        rand::rng().random()
-    }
-}
-
-/// The use cases' port bundles, wired to this app's adapters.
 impl App {
-    pub fn connection_ports(&self) -> crate::usecases::connections::ConnectionPorts<'_> {
-        crate::usecases::connections::ConnectionPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            limiter: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn email_invite_ports(&self) -> crate::usecases::invitations::EmailInvitePorts<'_> {
-        crate::usecases::invitations::EmailInvitePorts {
-            orgs: &self.store,
-            connections: &self.store,
-            limiter: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn dashboard_ports(&self) -> crate::usecases::dashboard::DashboardPorts<'_> {
-        crate::usecases::dashboard::DashboardPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            notifications: &self.store,
-            entitlements: &self.store,
-            orders: &self.store,
-            tickets: &self.store,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn expiry_ports(&self) -> crate::usecases::entitlement_expiry::ExpiryPorts<'_> {
-        crate::usecases::entitlement_expiry::ExpiryPorts {
-            entitlements: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn csp_ports(&self) -> crate::usecases::csp::CspPorts<'_> {
-        crate::usecases::csp::CspPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            csp: &self.store,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn support_ports(&self) -> crate::usecases::support::SupportPorts<'_> {
-        crate::usecases::support::SupportPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            tickets: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn license_ports(&self) -> crate::usecases::licenses::LicensePorts<'_> {
-        crate::usecases::licenses::LicensePorts {
-            orgs: &self.store,
-            connections: &self.store,
-            orders: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn admin_ports(&self) -> crate::usecases::admins::AdminPorts<'_> {
-        crate::usecases::admins::AdminPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            invitations: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn audit_ports(&self) -> crate::usecases::audit::AuditPorts<'_> {
-        crate::usecases::audit::AuditPorts {
-            orgs: &self.store,
-            audit: &self.store,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn service_ports(&self) -> crate::usecases::services::ServicePorts<'_> {
-        crate::usecases::services::ServicePorts {
-            orgs: &self.store,
-            connections: &self.store,
-            entitlements: &self.store,
-            outbox: &self.store,
-            publisher: &self.events,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-        }
-    }
-
-    pub fn feed_ports(&self) -> crate::usecases::notifications::FeedPorts<'_> {
-        crate::usecases::notifications::FeedPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            notifications: &self.store,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn ingest_ports(&self) -> crate::usecases::usage_ingest::IngestPorts<'_> {
-        crate::usecases::usage_ingest::IngestPorts {
-            orgs: &self.store,
-            usage: &self.store,
-            clock: self.clock.as_ref(),
-            ids: self.ids.as_ref(),
-            hasher: &self.user_hasher,
-        }
-    }
-
-    pub fn rollup_ports(&self) -> crate::usecases::usage_rollup::RollupPorts<'_> {
-        crate::usecases::usage_rollup::RollupPorts {
-            usage: &self.store,
-            entitlements: &self.store,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn report_ports(&self) -> crate::usecases::usage_report::ReportPorts<'_> {
-        crate::usecases::usage_report::ReportPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            usage: &self.store,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn export_ports(&self) -> crate::usecases::usage_export::ExportPorts<'_> {
-        crate::usecases::usage_export::ExportPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            usage: &self.store,
-            storage: &self.exports,
-            clock: self.clock.as_ref(),
-        }
-    }
-
-    pub fn notify_ports(&self) -> crate::usecases::notify::NotifyPorts<'_> {
-        crate::usecases::notify::NotifyPorts {
-            orgs: &self.store,
-            connections: &self.store,
-            invitations: &self.store,
-            entitlements: &self.store,
-            notifications: &self.store,
-            mailer: &self.mailer,
-            clock: self.clock.as_ref(),
-            public_base_url: &self.config.public_base_url,
-        }
+    /// What the use cases work with: this app's table, clock and ids.
+    pub fn context(&self) -> Context<'_> {
+        Context { store: &self.store, clock: self.clock.as_ref(), ids: self.ids.as_ref() }
     }
 }

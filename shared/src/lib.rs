@@ -13,7 +13,6 @@ pub mod events;
 pub mod exports;
 pub mod http;
 pub mod mail;
-pub mod ports;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;

@@ -1,16 +1,57 @@
 //! What every function's `main` does: JSON logs, config and AWS clients once per cold
-//! start, then the Lambda runtime loop around the function's handler.
+//! start, then the Lambda runtime loop around the function's handler. An HTTP
+//! function is its routes, as data: `template.yaml`'s route keys, each with the
+//! function that answers it.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 
 use lambda_http::{service_fn, Body, Request, Response};
 
+use crate::error::{AppError, Result};
+use crate::http::{self, ApiCall, ApiResponse};
 use crate::App;
+
+/// What answers a route: the call in, a use-case call, the answer out.
+pub type Answer =
+    for<'a> fn(&'a App, ApiCall) -> Pin<Box<dyn Future<Output = Result<ApiResponse>> + Send + 'a>>;
+
+/// One route: API Gateway's route key (as `template.yaml` names it) and its answer.
+pub struct Route {
+    pub key: &'static str,
+    pub answer: Answer,
+}
+
+/// A function's routes: `routes!["GET /v1/me" => me, ...]`, each answer an
+/// `async fn(&App, ApiCall) -> Result<ApiResponse>`.
+#[macro_export]
+macro_rules! routes {
+    ($($key:literal => $answer:path),* $(,)?) => {
+        &[$($crate::runtime::Route { key: $key, answer: |app, call| Box::pin($answer(app, call)) }),*]
+    };
+}
+
+/// Answers one API request with the route it was sent to, through the contract's
+/// conventions (`http::serve`); a route this function does not serve is 404.
+pub async fn answer(app: &App, routes: &[Route], request: Request) -> Response<Body> {
+    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| async move {
+        match routes.iter().find(|route| route.key == call.route_key) {
+            Some(route) => (route.answer)(app, call).await,
+            None => Err(AppError::not_found(format!("no route {}", call.route_key))),
+        }
+    })
+    .await
+}
+
+/// Runs an HTTP API function made of `routes`.
+pub async fn run_routes(routes: &'static [Route]) -> std::result::Result<(), lambda_http::Error> {
+    run_http(move |app, request| answer(app, routes, request)).await
+}
 
 /// Runs an HTTP API function. The [`App`] lives as long as the execution environment,
 /// so it is leaked once rather than reference-counted on every request.
-pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+async fn run_http<F, Fut>(handler: F) -> std::result::Result<(), lambda_http::Error>
 where
     F: Fn(&'static App, Request) -> Fut,
     Fut: Future<Output = Response<Body>> + Send,
@@ -24,16 +65,18 @@ where
     .await
 }
 
-/// Runs a function invoked with a JSON event (an EventBridge rule's target, a
-/// schedule). An error fails the invocation, so Lambda's retries apply.
-pub async fn run_events<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// Runs a function invoked with an event of type `E` (an EventBridge rule's target,
+/// a schedule, a stream's batch). An error fails the invocation, so Lambda's retries
+/// apply.
+pub async fn run_events<E, F, Fut>(handler: F) -> std::result::Result<(), lambda_http::Error>
 where
-    F: Fn(&'static App, serde_json::Value) -> Fut,
-    Fut: Future<Output = crate::error::Result<serde_json::Value>> + Send,
+    E: serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(&'static App, E) -> Fut,
+    Fut: Future<Output = Result<serde_json::Value>> + Send,
 {
     crate::telemetry::init();
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+    lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<E>| {
         let answer = handler(app, event.payload);
         async move {
             answer.await.map_err(|error| {

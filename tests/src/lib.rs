@@ -397,7 +397,7 @@ impl TestClock {
     }
 }
 
-impl partner_hub::ports::Clock for TestClock {
+impl partner_hub::domain::Clock for TestClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }

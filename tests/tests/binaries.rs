@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use partner_hub::domain::{Administrator, Email, InviteCode, Org, OrgId, Program, Tenancy};
-use partner_hub::ports::{ConnectionStore, OrgStore};
 use partner_hub_tests::{fresh_table, sdk, template};
 
 const SAMPLE_SUB: &str = "5f1a7c3e-2b8d-4e6f-9a01-3c4d5e6f7a8b";

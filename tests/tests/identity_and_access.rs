@@ -385,7 +385,7 @@ async fn time_limited_access_ends_at_its_instant_and_shows_in_the_audit_log() {
     let gw = Gateway::start_with_clock(clock.clone()).await;
     let owner_email = unique_email("owner");
     let (owner, org) = gw.customer(&owner_email, "Org").await;
-    let now = partner_hub::ports::Clock::now(&clock);
+    let now = partner_hub::domain::Clock::now(&clock);
     for (end, field) in [(now + Duration::days(367), "year"), (now - Duration::hours(1), "future")] {
         let refused = gw
             .post(

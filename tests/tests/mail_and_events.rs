@@ -1,9 +1,9 @@
 //! The SES v2 and EventBridge adapters against moto, and `/local/emails`.
 
 use partner_hub::domain::Email;
-use partner_hub::events::{EventBridgePublisher, EventEnvelope};
+use partner_hub::domain::EventEnvelope;
+use partner_hub::events::EventBridgePublisher;
 use partner_hub::mail::OutgoingEmail;
-use partner_hub::ports::{EventPublisher, Mailer};
 use partner_hub_tests::{unique, Gateway};
 use serde_json::{json, Value};
 

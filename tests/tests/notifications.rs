@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use partner_hub::domain::{Notification, OrgId};
-use partner_hub::ports::NotificationStore;
 use partner_hub_tests::proxy::{outage, Proxy};
 use partner_hub_tests::Gateway;
 use reqwest::Method;
@@ -140,14 +139,16 @@ async fn a_repeated_event_makes_no_second_notification_or_email() {
     let (partner_token, partner) = gw.partner(&partner_email, "Partner").await;
     let (_, customer) = gw.customer(&unique_email("c"), "Customer").await;
     let app = partner_hub::App::new(&gw.sdk, gw.config.clone());
-    let event = json!({
+    // As Lambda hands it over: the rule's JSON read into the handler's typed event.
+    let event = serde_json::from_value(json!({
         "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "ConnectionCreated",
         "source": "partnerhub", "account": "000000000000", "time": "2026-11-21T10:00:00Z", "region": "us-east-1",
         "resources": [],
         "detail": {"partner_id": partner, "customer_id": customer, "origin": "invite",
                    "event_id": uuid::Uuid::new_v4().to_string(), "occurred_at": "2026-11-21T10:00:00Z"}
-    });
-    let first = notify::handle(&app, event.clone()).await.unwrap();
+    }))
+    .unwrap();
+    let first = notify::handle(&app, Clone::clone(&event)).await.unwrap();
     let second = notify::handle(&app, event).await.unwrap();
     assert_eq!(first, json!({"notifications": 1, "emails": 1}));
     assert_eq!(second, json!({"notifications": 0, "emails": 0}));

@@ -869,7 +869,7 @@ async fn machine_token(gw: &Gateway, scope: &str, notes: &mut Vec<String>) -> St
 async fn build_world(subject: Subject, who: Who) -> Result<World, String> {
     let started = std::time::Instant::now();
     let clock = TestClock::default();
-    let now = partner_hub::ports::Clock::now(&clock);
+    let now = partner_hub::domain::Clock::now(&clock);
     let gw = Gateway::start_with_clock(clock.clone()).await;
     let mut notes = vec![];
     let mut gaps = vec![];

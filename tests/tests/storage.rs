@@ -7,9 +7,11 @@ use chrono::Utc;
 use partner_hub::domain::{
     Actor, Administrator, AuditAction, AuditEntry, Caller, Email, Org, OrgId, Program, Tenancy,
 };
-use partner_hub::http::idempotency::{Begin, StoredResponse};
-use partner_hub::http::PageRequest;
-use partner_hub::ports::{AuditStore, CreateOrg, IdSource, IdempotencyStore, JoinProgram, OrgStore};
+use partner_hub::store::{Begin, StoredResponse};
+use partner_hub::store::PageRequest;
+use partner_hub::usecases::Context;
+use partner_hub::domain::{IdSource};
+use partner_hub::store::{CreateOrg, JoinProgram};
 use partner_hub::usecases::sign_up::{sign_up, SignUp};
 use partner_hub_tests::fresh_app;
 
@@ -68,7 +70,7 @@ impl IdSource for CrowdedIds {
         uuid::Uuid::new_v4()
     }
     fn secret(&self) -> [u8; 24] {
-        partner_hub::app::RandomIds.secret()
+        partner_hub::domain::RandomIds.secret()
     }
 }
 
@@ -83,7 +85,7 @@ async fn racing_signups_get_unique_org_ids_even_when_draws_collide() {
             // Every task starts its draws at the same few ids.
             ids.0.store(0, Ordering::SeqCst);
             let input = SignUp { name: format!("Org {n}"), country: None };
-            sign_up(&app.store, app.clock.as_ref(), ids.as_ref(), &caller(n), input).await
+            sign_up(&Context { store: &app.store, clock: app.clock.as_ref(), ids: ids.as_ref() }, &caller(n), input).await
         })
     });
     let orgs: Vec<Org> = futures::future::join_all(tasks)
@@ -118,7 +120,7 @@ async fn join_program_is_atomic_and_knows_unknown_orgs() {
     let joined = results.iter().filter(|r| matches!(r, Ok(Some(JoinProgram::Joined(_))))).count();
     assert_eq!(joined, 1);
     assert_eq!(app.store.get_org(&o.org_id).await.unwrap().unwrap().programs, vec![Program::Csp]);
-    let log = app.store.audit_log(&o.org_id, None, None, None, &PageRequest::first(50)).await.unwrap().0;
+    let log = app.store.audit_log(&o.org_id, None, None, None, &PageRequest::first(50)).await.unwrap().items;
     assert_eq!(log.len(), 1, "one entry, for the one join that happened: {log:?}");
     let nowhere = OrgId::from_number(12);
     assert!(app.store.join_program(&nowhere, Program::Csa, &joined_entry(&nowhere)).await.unwrap().is_none());
@@ -128,7 +130,7 @@ async fn join_program_is_atomic_and_knows_unknown_orgs() {
         .audit_log(&nowhere, None, None, None, &PageRequest::first(50))
         .await
         .unwrap()
-        .0
+        .items
         .is_empty());
 }
 

@@ -1,35 +1,27 @@
 //! The partner's customer dashboard: its customers, and one customer's detail.
 
-use lambda_http::{Body, Request, Response};
-use partner_hub::error::{AppError, Result};
-use partner_hub::http::{self, ApiCall, ApiResponse};
+use partner_hub::error::Result;
+use partner_hub::http::{ApiCall, ApiResponse};
+use partner_hub::runtime::Route;
 use partner_hub::usecases::dashboard;
 use partner_hub::App;
 
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
+/// The routes this function answers, as `template.yaml` lists them.
+pub const ROUTES: &[Route] = partner_hub::routes![
+    "GET /v1/orgs/{org_id}/customers" => get_customers,
+    "GET /v1/orgs/{org_id}/customers/{customer_id}" => get_customers_by_customer,
+];
+
+async fn get_customers(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let partner = call.org_id_param("org_id")?;
+    let list =
+        dashboard::customers(&app.context(), call.caller()?, &partner, &call.page()?, call.query("service"))
+            .await?;
+    Ok(call.listed(&list, list.next.as_ref()))
 }
 
-async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
-    match call.route_key.as_str() {
-        "GET /v1/orgs/{org_id}/customers" => {
-            let partner = call.org_id_param("org_id")?;
-            let list = dashboard::customers(
-                &app.dashboard_ports(),
-                call.caller()?,
-                &partner,
-                &call.page()?,
-                call.query("service"),
-            )
-            .await?;
-            Ok(ApiResponse::ok(&list))
-        }
-        "GET /v1/orgs/{org_id}/customers/{customer_id}" => {
-            let (partner, customer) = (call.org_id_param("org_id")?, call.org_id_param("customer_id")?);
-            let detail =
-                dashboard::customer(&app.dashboard_ports(), call.caller()?, &partner, &customer).await?;
-            Ok(ApiResponse::ok(&detail))
-        }
-        other => Err(AppError::not_found(format!("customer-dashboard does not serve {other}"))),
-    }
+async fn get_customers_by_customer(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let (partner, customer) = (call.org_id_param("org_id")?, call.org_id_param("customer_id")?);
+    let detail = dashboard::customer(&app.context(), call.caller()?, &partner, &customer).await?;
+    Ok(ApiResponse::ok(&detail))
 }

@@ -7,7 +7,7 @@ use partner_hub::App;
 use serde_json::Value;
 
 pub async fn handle(app: &App, _schedule: Value) -> Result<Value> {
-    let report = entitlement_expiry::run(&app.expiry_ports()).await?;
+    let report = entitlement_expiry::run(&app.context()).await?;
     tracing::info!(expiring = report.expiring, expired = report.expired, "entitlement end notices");
     serde_json::to_value(report).map_err(partner_hub::error::AppError::internal)
 }

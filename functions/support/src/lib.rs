@@ -1,36 +1,35 @@
 //! Support tickets: `POST`/`GET /v1/orgs/{org_id}/support-tickets` and
 //! `POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close`.
 
-use lambda_http::{Body, Request, Response};
-use partner_hub::error::{AppError, Result};
-use partner_hub::http::{self, ApiCall, ApiResponse};
+use partner_hub::error::Result;
+use partner_hub::http::{ApiCall, ApiResponse};
+use partner_hub::runtime::Route;
 use partner_hub::usecases::support;
 use partner_hub::App;
 
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
+/// The routes this function answers, as `template.yaml` lists them.
+pub const ROUTES: &[Route] = partner_hub::routes![
+    "POST /v1/orgs/{org_id}/support-tickets" => post_support_tickets,
+    "GET /v1/orgs/{org_id}/support-tickets" => get_support_tickets,
+    "POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close" => post_support_tickets_by_ticket_close,
+];
+
+async fn post_support_tickets(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let org = call.org_id_param("org_id")?;
+    let ticket = support::open(&app.context(), call.caller()?, &org, call.json()?).await?;
+    Ok(ApiResponse::created(&ticket))
 }
 
-async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
-    match call.route_key.as_str() {
-        "POST /v1/orgs/{org_id}/support-tickets" => {
-            let org = call.org_id_param("org_id")?;
-            let ticket = support::open(&app.support_ports(), call.caller()?, &org, call.json()?).await?;
-            Ok(ApiResponse::created(&ticket))
-        }
-        "GET /v1/orgs/{org_id}/support-tickets" => {
-            let org = call.org_id_param("org_id")?;
-            let page = call.page()?;
-            let list = support::list(&app.support_ports(), call.caller()?, &org, call.query("status"), &page)
-                .await?;
-            Ok(ApiResponse::ok(&list))
-        }
-        "POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close" => {
-            let org = call.org_id_param("org_id")?;
-            let ticket_id = call.path_param("ticket_id")?;
-            let ticket = support::close(&app.support_ports(), call.caller()?, &org, ticket_id).await?;
-            Ok(ApiResponse::ok(&ticket))
-        }
-        other => Err(AppError::not_found(format!("support does not serve {other}"))),
-    }
+async fn get_support_tickets(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let org = call.org_id_param("org_id")?;
+    let page = call.page()?;
+    let list = support::list(&app.context(), call.caller()?, &org, call.query("status"), &page).await?;
+    Ok(call.answer_page(&list))
+}
+
+async fn post_support_tickets_by_ticket_close(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let org = call.org_id_param("org_id")?;
+    let ticket_id = call.path_param("ticket_id")?;
+    let ticket = support::close(&app.context(), call.caller()?, &org, ticket_id).await?;
+    Ok(ApiResponse::ok(&ticket))
 }

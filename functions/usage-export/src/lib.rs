@@ -1,15 +1,11 @@
 //! Usage trends (JSON or CSV) for one org and service, and the partner-wide export.
 
-use lambda_http::{Body, Request, Response};
 use partner_hub::error::{AppError, Result};
-use partner_hub::http::{self, ApiCall, ApiResponse};
+use partner_hub::http::{ApiCall, ApiResponse};
+use partner_hub::runtime::Route;
 use partner_hub::usecases::usage_report::{self, MonthRange};
 use partner_hub::usecases::{usage_csv, usage_export};
 use partner_hub::App;
-
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    http::serve(&app.store, app.clock.as_ref(), &app.page_tokens, request, |call| route(app, call)).await
-}
 
 fn wants_csv(call: &ApiCall) -> bool {
     call.query("format") == Some("csv") || call.header("accept").is_some_and(|a| a.contains("text/csv"))
@@ -42,44 +38,41 @@ fn answer(
         .with_header("content-disposition", format!("attachment; filename=\"{filename}\"")))
 }
 
-async fn route(app: &App, call: ApiCall) -> Result<ApiResponse> {
-    match call.route_key.as_str() {
-        "GET /v1/orgs/{org_id}/customers/{customer_id}/usage" => {
-            let (partner, customer) = (call.org_id_param("org_id")?, call.org_id_param("customer_id")?);
-            let range = range(app, &call)?;
-            let (org, rollups) = usage_report::for_partner(
-                &app.report_ports(),
-                call.caller()?,
-                &partner,
-                &customer,
-                call.query("service"),
-                &range,
-            )
-            .await?;
-            answer(&call, &org, rollups, &range)
-        }
-        "GET /v1/orgs/{org_id}/usage" => {
-            let org_id = call.org_id_param("org_id")?;
-            let range = range(app, &call)?;
-            let (org, rollups) = usage_report::for_org(
-                &app.report_ports(),
-                call.caller()?,
-                &org_id,
-                call.query("service"),
-                &range,
-            )
-            .await?;
-            answer(&call, &org, rollups, &range)
-        }
-        "GET /v1/orgs/{org_id}/usage.csv" => {
-            let partner = call.org_id_param("org_id")?;
-            let range = range(app, &call)?;
-            let exported =
-                usage_export::export(&app.export_ports(), call.caller()?, &partner, &range).await?;
-            // API Gateway cannot stream and caps answers at 6 MB: the file is in S3 and
-            // the answer sends the client there.
-            Ok(ApiResponse::json(303, &exported).with_header("location", exported.url.clone()))
-        }
-        other => Err(AppError::not_found(format!("usage-export does not serve {other}"))),
-    }
+/// The routes this function answers, as `template.yaml` lists them.
+pub const ROUTES: &[Route] = partner_hub::routes![
+    "GET /v1/orgs/{org_id}/customers/{customer_id}/usage" => get_customers_by_customer_usage,
+    "GET /v1/orgs/{org_id}/usage" => get_usage,
+    "GET /v1/orgs/{org_id}/usage.csv" => get_usage_csv,
+];
+
+async fn get_customers_by_customer_usage(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let (partner, customer) = (call.org_id_param("org_id")?, call.org_id_param("customer_id")?);
+    let range = range(app, &call)?;
+    let (org, rollups) = usage_report::for_partner(
+        &app.context(),
+        call.caller()?,
+        &partner,
+        &customer,
+        call.query("service"),
+        &range,
+    )
+    .await?;
+    answer(&call, &org, rollups, &range)
+}
+
+async fn get_usage(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let org_id = call.org_id_param("org_id")?;
+    let range = range(app, &call)?;
+    let (org, rollups) =
+        usage_report::for_org(&app.context(), call.caller()?, &org_id, call.query("service"), &range).await?;
+    answer(&call, &org, rollups, &range)
+}
+
+async fn get_usage_csv(app: &App, call: ApiCall) -> Result<ApiResponse> {
+    let partner = call.org_id_param("org_id")?;
+    let range = range(app, &call)?;
+    let exported = usage_export::export(&app.context(), &app.exports, call.caller()?, &partner, &range).await?;
+    // API Gateway cannot stream and caps answers at 6 MB: the file is in S3 and
+    // the answer sends the client there.
+    Ok(ApiResponse::json(303, &exported).with_header("location", exported.url.clone()))
 }

@@ -6,7 +6,7 @@ use partner_hub::App;
 use serde_json::Value;
 
 pub async fn handle(app: &App, _schedule: Value) -> Result<Value> {
-    let report = usage_rollup::run(&app.rollup_ports()).await?;
+    let report = usage_rollup::run(&app.context()).await?;
     tracing::info!(days = report.days, months = report.months, "usage rolled up");
     serde_json::to_value(report).map_err(partner_hub::error::AppError::internal)
 }

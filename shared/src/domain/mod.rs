@@ -7,12 +7,14 @@ mod caller;
 mod connection;
 mod csp;
 mod email;
+mod event;
 mod invite_code;
 mod notification;
 mod order;
 mod org;
 mod org_id;
 mod service;
+mod sources;
 mod support;
 pub mod time;
 mod usage;
@@ -28,8 +30,9 @@ pub use csp::{
     domain_name, logo_url, primary_color, theme_name, DomainLink, FederatedDomain, WorkspaceTheme,
 };
 pub use email::Email;
+pub use event::{DomainEvent, EventDetail, EventEnvelope, EVENT_SOURCE};
 pub use invite_code::InviteCode;
-pub use notification::Notification;
+pub use notification::{MailOutcome, Notification};
 pub use order::{own_account_only_from, Allocation, Order, OrderTenancy};
 pub use org::{Country, Org, OrgName, Program, Tenancy};
 pub use org_id::OrgId;
@@ -37,6 +40,7 @@ pub use service::{
     service, trial_end, Entitlement, EntitlementStatus, Kind, MeteredBy, Service, Term, CATALOG, GATEWAY,
     MAX_TRIAL_LEAD, SDWAN_ORCHESTRATOR,
 };
+pub use sources::{Clock, IdSource, RandomIds, SystemClock};
 pub use support::{subject as ticket_subject, ticket_id, Severity, SupportTicket, TicketStatus};
 pub use usage::{
     days_of_month, mb_to_gb, month_of, months_between, overage, overage_gb, parse_month, round_gb,

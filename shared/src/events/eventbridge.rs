@@ -1,10 +1,8 @@
-use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
-use super::{EventEnvelope, SOURCE};
+use crate::domain::{EventEnvelope, EVENT_SOURCE};
 use crate::error::{AppError, Result};
-use crate::ports::EventPublisher;
 
 /// PutEvents takes at most 10 entries a call.
 const BATCH: usize = 10;
@@ -21,16 +19,15 @@ impl EventBridgePublisher {
     }
 }
 
-#[async_trait]
-impl EventPublisher for EventBridgePublisher {
-    async fn publish(&self, events: &[EventEnvelope]) -> Result<()> {
+impl EventBridgePublisher {
+    pub async fn publish(&self, events: &[EventEnvelope]) -> Result<()> {
         for batch in events.chunks(BATCH) {
             let entries = batch
                 .iter()
                 .map(|event| {
                     PutEventsRequestEntry::builder()
                         .event_bus_name(&self.bus)
-                        .source(SOURCE)
+                        .source(EVENT_SOURCE)
                         .detail_type(&event.detail_type)
                         .detail(event.detail_json().to_string())
                         .build()

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -12,7 +11,6 @@ use aws_sdk_s3::Client;
 use chrono::{DateTime, Utc};
 
 use crate::error::{AppError, Result};
-use crate::ports::{ExportSink, ExportStorage};
 
 /// S3's smallest part (all but the last).
 const PART_BYTES: usize = 5 * 1024 * 1024;
@@ -35,7 +33,7 @@ fn s3_error(what: &str, error: impl std::fmt::Debug) -> AppError {
     AppError::internal(format!("s3 {what}: {error:?}"))
 }
 
-struct Upload {
+pub struct Upload {
     client: Client,
     bucket: String,
     key: String,
@@ -65,9 +63,9 @@ impl Upload {
     }
 }
 
-#[async_trait]
-impl ExportSink for Upload {
-    async fn write(&mut self, bytes: Vec<u8>) -> Result<()> {
+impl Upload {
+    /// Where a large export is written as it is produced, so memory stays flat.
+    pub async fn write(&mut self, bytes: Vec<u8>) -> Result<()> {
         self.buffer.extend_from_slice(&bytes);
         if self.buffer.len() >= PART_BYTES {
             self.send_part().await?;
@@ -75,7 +73,8 @@ impl ExportSink for Upload {
         Ok(())
     }
 
-    async fn finish(mut self: Box<Self>) -> Result<(String, DateTime<Utc>)> {
+    /// Completes the file; answers a link to download it and when the link ends.
+    pub async fn finish(mut self) -> Result<(String, DateTime<Utc>)> {
         if !self.buffer.is_empty() || self.parts.is_empty() {
             self.send_part().await?;
         }
@@ -107,9 +106,8 @@ impl ExportSink for Upload {
     }
 }
 
-#[async_trait]
-impl ExportStorage for S3Exports {
-    async fn start(&self, key: &str, filename: &str) -> Result<Box<dyn ExportSink>> {
+impl S3Exports {
+    pub async fn start(&self, key: &str, filename: &str) -> Result<Upload> {
         let created = self
             .client
             .create_multipart_upload()
@@ -121,7 +119,7 @@ impl ExportStorage for S3Exports {
             .await
             .map_err(|e| s3_error("create_multipart_upload", e))?;
         let upload_id = created.upload_id.ok_or_else(|| AppError::internal("s3 gave no upload id"))?;
-        Ok(Box::new(Upload {
+        Ok(Upload {
             client: self.client.clone(),
             bucket: self.bucket.clone(),
             key: key.to_string(),
@@ -129,6 +127,6 @@ impl ExportStorage for S3Exports {
             upload_id,
             buffer: Vec::with_capacity(PART_BYTES),
             parts: Vec::new(),
-        }))
+        })
     }
 }

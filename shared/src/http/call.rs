@@ -3,10 +3,14 @@ use std::collections::HashMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
-use super::pagination::{ListBinding, PageRequest, PageTokenKey};
+use super::pagination::{page_request, ListBinding, PageTokenKey};
+use super::ApiResponse;
 use crate::domain::{Caller, Email, MachineClient, OrgId};
 use crate::error::{AppError, Result};
+use crate::store::{Cursor, Page, PageRequest};
 
 /// The contract's limit on request bodies.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -171,7 +175,29 @@ impl ApiCall {
     /// same list gave out: same route, same path parameters (so the same org), same
     /// filters (every other query parameter).
     pub fn page(&self) -> Result<PageRequest> {
-        let list = ListBinding::new(
+        page_request(self.query("limit"), self.query("next_token"), &self.list())
+    }
+
+    /// 200 with `body` (an object, such as a [`Page`]) and its `next_token`: where the
+    /// list continues after `next`, sealed for this list, or null.
+    pub fn listed<T: Serialize>(&self, body: &T, next: Option<&Cursor>) -> ApiResponse {
+        let mut value = match serde_json::to_value(body) {
+            Ok(Value::Object(fields)) => fields,
+            Ok(_) => return ApiResponse::from_error(&AppError::internal("a list answer is an object"), ""),
+            Err(e) => return ApiResponse::from_error(&AppError::internal(format!("serialising: {e}")), ""),
+        };
+        let token = next.map(|cursor| self.list().seal(cursor));
+        value.insert("next_token".into(), serde_json::to_value(token).unwrap_or(Value::Null));
+        ApiResponse::ok(&value)
+    }
+
+    /// 200 with the page's `items` and its `next_token`.
+    pub fn answer_page<T: Serialize>(&self, page: &Page<T>) -> ApiResponse {
+        self.listed(&serde_json::json!({ "items": page.items }), page.next.as_ref())
+    }
+
+    fn list(&self) -> ListBinding {
+        ListBinding::new(
             &self.page_tokens,
             &self.route_key,
             self.path_params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -179,8 +205,7 @@ impl ApiCall {
                 .iter()
                 .filter(|(name, _)| !matches!(name.as_str(), "limit" | "next_token"))
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        PageRequest::parse(self.query("limit"), self.query("next_token"), list)
+        )
     }
 
     pub fn body(&self) -> &[u8] {
@@ -342,10 +367,8 @@ mod tests {
 
     #[test]
     fn page_tokens_are_bound_to_route_org_and_filters() {
-        let first = call("service=daas").page().unwrap();
-        let cursor: super::super::pagination::Cursor =
-            [("PK".to_string(), "ORG#10000001".to_string())].into();
-        let token = first.token(&cursor);
+        let cursor = Cursor::for_tests(&[("PK", "ORG#10000001")]);
+        let token = call("service=daas").list().seal(&cursor);
         let next = call(&format!("service=daas&limit=5&next_token={}", token.as_str())).page().unwrap();
         assert_eq!((next.limit, next.after), (5, Some(cursor)));
         for other in [

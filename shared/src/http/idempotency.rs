@@ -6,45 +6,17 @@
 use std::future::Future;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{ApiCall, ApiResponse};
+use crate::domain::Clock;
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, IdempotencyStore};
+use crate::store::{Begin, DynamoStore, StoredResponse};
 
 pub const HEADER: &str = "idempotency-key";
-/// How long an answer is replayed.
-pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
-/// How long a claim protects work in progress; a claim left behind by a crashed
-/// invocation can be taken over after this.
-pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 const MAX_KEY_LEN: usize = 255;
 const WAIT_STEP: Duration = Duration::from_millis(50);
 const WAIT_STEPS: u32 = 100;
-
-/// The answer a key holds, replayed byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub content_type: String,
-    pub body: String,
-    #[serde(default)]
-    pub headers: Vec<(String, String)>,
-}
-
-/// What the store found when a request tried to claim a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Begin {
-    /// The key is ours: do the work.
-    Claimed,
-    /// The same request already finished: replay its answer.
-    Replay(StoredResponse),
-    /// The same request is being worked on right now.
-    InProgress,
-    /// The key was used with a different request.
-    Mismatch,
-}
 
 /// The key the store uses: a person's key never collides with another person's.
 pub fn key_of(call: &ApiCall) -> Result<Option<String>> {
@@ -86,7 +58,7 @@ pub fn fingerprint(call: &ApiCall) -> String {
 }
 
 pub(super) async fn run_once<F, Fut>(
-    store: &dyn IdempotencyStore,
+    store: &DynamoStore,
     clock: &dyn Clock,
     key: String,
     call: ApiCall,

@@ -14,17 +14,18 @@ use std::time::Instant;
 use lambda_http::{Body, Request, Response};
 
 pub use call::{ApiCall, MAX_BODY_BYTES};
-pub use pagination::{Page, PageRequest, PageTokenKey};
+pub use pagination::PageTokenKey;
 pub use response::ApiResponse;
 
+use crate::domain::Clock;
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, IdempotencyStore};
+use crate::store::DynamoStore;
 
 /// Runs one API request through the shared conventions and `route`, which turns the
 /// call into a use-case call and its result into an [`ApiResponse`]; `page_tokens`
 /// seals and opens its lists' `next_token`s.
 pub async fn serve<F, Fut>(
-    idempotency: &dyn IdempotencyStore,
+    idempotency: &DynamoStore,
     clock: &dyn Clock,
     page_tokens: &PageTokenKey,
     request: Request,

@@ -22,6 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Result};
+use crate::store::{Cursor, PageRequest};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
@@ -31,9 +32,6 @@ const MAX_TOKEN_LEN: usize = 2048;
 const PURPOSE: &[u8] = b"partner-hub page token v1";
 /// SHA-256's block: HMAC's key is this long once padded (RFC 2104).
 const BLOCK: usize = 64;
-
-/// Where the previous page stopped: the key attributes of its last item.
-pub type Cursor = BTreeMap<String, String>;
 
 /// The secret page tokens are authenticated with (from `Config`).
 #[derive(Clone)]
@@ -50,11 +48,6 @@ impl PageTokenKey {
             block[..secret.len()].copy_from_slice(secret.as_bytes());
         }
         Self(Arc::new(block))
-    }
-
-    /// A key nobody holds: tokens of internal reads, which no client can continue.
-    fn throwaway() -> Self {
-        Self(Arc::new(rand::random()))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
@@ -120,7 +113,8 @@ impl ListBinding {
         mac
     }
 
-    fn seal(&self, cursor: &Cursor) -> PageToken {
+    /// The token that continues this list after `cursor`.
+    pub fn seal(&self, cursor: &Cursor) -> PageToken {
         // A map of strings always serialises.
         let payload = serde_json::to_vec(cursor).unwrap_or_default();
         let tag = self.tag(&payload).finalize().into_bytes();
@@ -152,65 +146,23 @@ impl PageToken {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    pub limit: u32,
-    pub after: Option<Cursor>,
-    /// The list asked for; `None` for internal reads, whose tokens no list accepts.
-    list: Option<ListBinding>,
-}
-
-impl PageRequest {
-    /// A client's page of the list `list`: `limit` 1–100 (default 50), and a
-    /// `next_token` that this same list gave out.
-    pub fn parse(limit: Option<&str>, next_token: Option<&str>, list: ListBinding) -> Result<Self> {
-        let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n) && raw.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| AppError::invalid("limit must be an integer from 1 to 100"))?,
-        };
-        let after = next_token.filter(|t| !t.is_empty()).map(|t| list.open(t)).transpose()?;
-        Ok(Self { limit, after, list: Some(list) })
-    }
-
-    /// The first page of an internal read.
-    pub fn first(limit: u32) -> Self {
-        Self { limit, after: None, list: None }
-    }
-
-    /// The token that continues this list after `cursor`.
-    pub fn token(&self, cursor: &Cursor) -> PageToken {
-        match &self.list {
-            Some(list) => list.seal(cursor),
-            None => ListBinding::new(&PageTokenKey::throwaway(), "", [], []).seal(cursor),
-        }
-    }
-
-    /// The answer of this page: `items`, and a token for the next page if `next`.
-    pub fn answer<T>(&self, items: Vec<T>, next: Option<Cursor>) -> Page<T> {
-        Page { items, next_token: next.as_ref().map(|cursor| self.token(cursor)) }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_token: Option<PageToken>,
-}
-
-impl<T> Page<T> {
-    /// A page; its token comes from [`PageRequest::token`] (or use
-    /// [`PageRequest::answer`]); a whole list is `Page::new(items, None)`.
-    pub fn new(items: Vec<T>, next_token: Option<PageToken>) -> Self {
-        Self { items, next_token }
-    }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_token: self.next_token }
-    }
+/// A client's page of the list `list`: `limit` 1–100 (default 50), and a
+/// `next_token` that this same list gave out.
+pub fn page_request(
+    limit: Option<&str>,
+    next_token: Option<&str>,
+    list: &ListBinding,
+) -> Result<PageRequest> {
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n) && raw.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| AppError::invalid("limit must be an integer from 1 to 100"))?,
+    };
+    let after = next_token.filter(|t| !t.is_empty()).map(|t| list.open(t)).transpose()?;
+    Ok(PageRequest { limit, after })
 }
 
 #[cfg(test)]
@@ -232,27 +184,26 @@ mod tests {
     }
 
     fn cursor() -> Cursor {
-        [("PK".to_string(), "ORG#10000001".to_string()), ("SK".to_string(), "CUSTOMER#1".to_string())].into()
+        Cursor::for_tests(&[("PK", "ORG#10000001"), ("SK", "CUSTOMER#1")])
     }
 
     fn parse(token: &str, list: ListBinding) -> Result<PageRequest> {
-        PageRequest::parse(None, Some(token), list)
+        page_request(None, Some(token), &list)
     }
 
     #[test]
     fn limit_defaults_to_50_and_must_be_1_to_100() {
-        assert_eq!(PageRequest::parse(None, None, customers()).unwrap().limit, 50);
-        assert_eq!(PageRequest::parse(Some("100"), None, customers()).unwrap().limit, 100);
+        assert_eq!(page_request(None, None, &customers()).unwrap().limit, 50);
+        assert_eq!(page_request(Some("100"), None, &customers()).unwrap().limit, 100);
         for bad in ["0", "101", "-1", "ten", "", "+5", " 5", "5 ", "1e1", "4294967297"] {
-            let error = PageRequest::parse(Some(bad), None, customers()).unwrap_err();
+            let error = page_request(Some(bad), None, &customers()).unwrap_err();
             assert_eq!(error.code(), "invalid_request", "{bad}");
         }
     }
 
     #[test]
     fn a_token_continues_only_the_list_that_gave_it_out() {
-        let page = PageRequest::parse(None, None, customers()).unwrap();
-        let token = page.token(&cursor());
+        let token = customers().seal(&cursor());
         assert_eq!(parse(token.as_str(), customers()).unwrap().after, Some(cursor()));
         let others = [
             list("GET /v1/orgs/{org_id}/licenses", "10000001", &[]),
@@ -273,23 +224,20 @@ mod tests {
         // Filters are bound by name and value, in any order.
         let a = list("GET /x", "1", &[("a", "1"), ("b", "2")]);
         let b = list("GET /x", "1", &[("b", "2"), ("a", "1")]);
-        let token = PageRequest::parse(None, None, a).unwrap().token(&cursor());
+        let token = a.seal(&cursor());
         assert!(parse(token.as_str(), b).is_ok());
         // A filter's value cannot be moved into another component.
         let c = list("GET /x", "1", &[("a", "12")]);
         let d = list("GET /x", "1", &[("a1", "2")]);
-        let token = PageRequest::parse(None, None, c).unwrap().token(&cursor());
+        let token = c.seal(&cursor());
         assert!(parse(token.as_str(), d).is_err());
     }
 
     #[test]
     fn changed_and_hand_made_tokens_are_400() {
-        let token =
-            PageRequest::parse(None, None, customers()).unwrap().token(&cursor()).as_str().to_string();
+        let token = customers().seal(&cursor()).as_str().to_string();
         let (payload, tag) = token.split_once('.').unwrap();
-        let forged_cursor: Cursor =
-            [("PK".to_string(), "ORG#10000001".to_string()), ("SK".to_string(), "ORDER#x".to_string())]
-                .into();
+        let forged_cursor = Cursor::for_tests(&[("PK", "ORG#10000001"), ("SK", "ORDER#x")]);
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_cursor).unwrap());
         let unsigned = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor()).unwrap());
         let mut flipped = tag.as_bytes().to_vec();
@@ -312,15 +260,6 @@ mod tests {
     }
 
     #[test]
-    fn tokens_of_internal_reads_open_no_list() {
-        let token = PageRequest::first(10).token(&cursor());
-        assert!(parse(token.as_str(), customers()).is_err());
-        let page = PageRequest::first(10).answer(vec![1, 2], Some(cursor()));
-        assert!(page.next_token.is_some());
-        assert_eq!(PageRequest::first(10).answer(vec![1], None).next_token, None);
-    }
-
-    #[test]
     fn the_key_does_not_show_in_debug() {
         assert_eq!(format!("{:?}", PageTokenKey::new("s3cret")), "PageTokenKey(***)");
         let long = "k".repeat(200);
@@ -333,8 +272,8 @@ mod tests {
             limit in proptest::option::of(".{0,12}"),
             token in ".{0,300}",
         ) {
-            let _ = PageRequest::parse(limit.as_deref(), None, customers());
-            let parsed = PageRequest::parse(None, Some(&token), customers());
+            let _ = page_request(limit.as_deref(), None, &customers());
+            let parsed = page_request(None, Some(&token), &customers());
             prop_assert!(token.is_empty() || parsed.is_err());
             if let Err(error) = parsed {
                 prop_assert_eq!(error.status(), 400);
@@ -343,7 +282,7 @@ mod tests {
 
         #[test]
         fn every_limit_accepted_is_one_dynamodb_takes(raw in "[0-9+-]{0,5}") {
-            if let Ok(page) = PageRequest::parse(Some(&raw), None, customers()) {
+            if let Ok(page) = page_request(Some(&raw), None, &customers()) {
                 prop_assert!((1..=MAX_LIMIT).contains(&page.limit));
             }
         }
@@ -355,7 +294,10 @@ mod tests {
             flip in any::<proptest::sample::Index>(),
         ) {
             let binding = list("GET /v1/orgs/{org_id}/notifications", &org, &[]);
-            let token = PageRequest::parse(None, None, binding.clone()).unwrap().token(&cursor);
+            let cursor = Cursor::for_tests(
+                &cursor.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(),
+            );
+            let token = binding.seal(&cursor);
             let token = token.as_str();
             prop_assert_eq!(parse(token, binding.clone()).unwrap().after, Some(cursor));
             let mut bytes = token.as_bytes().to_vec();

@@ -1,13 +1,12 @@
-use async_trait::async_trait;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use aws_sdk_sesv2::Client;
 use mail_builder::MessageBuilder;
 
-use super::{MailOutcome, OutgoingEmail};
+use super::OutgoingEmail;
+use crate::domain::MailOutcome;
 use crate::error::{AppError, Result};
-use crate::ports::Mailer;
 
 /// Sends through SES v2 as a raw MIME message (multipart/alternative, text and HTML),
 /// which keeps the whole message, `Date` included, as the recipient will see it.
@@ -56,9 +55,10 @@ impl SesMailer {
     }
 }
 
-#[async_trait]
-impl Mailer for SesMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<MailOutcome> {
+impl SesMailer {
+    /// Sends one message to its one recipient. A permanent refusal is an outcome
+    /// ([`MailOutcome::Refused`]); a transient failure is an error, to retry.
+    pub async fn send(&self, email: &OutgoingEmail) -> Result<MailOutcome> {
         let raw =
             RawMessage::builder().data(Blob::new(self.mime(email)?)).build().map_err(AppError::internal)?;
         let sent = self

@@ -1,4 +1,3 @@
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,10 +8,22 @@ use super::errors::StoreError;
 use super::items::PendingAdminItem;
 use super::keys;
 use super::transact::Transacted;
+use crate::domain::EventEnvelope;
 use crate::domain::{Access, AdminInvitation, Administrator, AuditEntry, Email, InviteCode, OrgId};
 use crate::error::{AppError, Result};
-use crate::events::EventEnvelope;
-use crate::ports::{AcceptInvitation, AdminInvitationStore};
+
+/// How accepting an administrator invitation ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptInvitation {
+    Accepted,
+    /// Used already, or past its end.
+    Gone,
+    /// The person's standing, or the connection the right comes through, changed
+    /// since it was read: read again.
+    Stale,
+    /// Accepting would take the org's last full administrator without an expiry.
+    LastFullAdmin,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct InvitationItem {
@@ -43,9 +54,9 @@ struct TokenItem {
 const INVITATION: &str = "AdminInvitation";
 const TOKEN: &str = "AdminInvitationToken";
 
-#[async_trait]
-impl AdminInvitationStore for DynamoStore {
-    async fn create_invitation(
+impl DynamoStore {
+    /// The invitation, its lookup by token and its event, together.
+    pub async fn create_invitation(
         &self,
         invitation: &AdminInvitation,
         token: &InviteCode,
@@ -76,7 +87,7 @@ impl AdminInvitationStore for DynamoStore {
         }
     }
 
-    async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>> {
+    pub async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>> {
         let lookup: Option<TokenItem> =
             self.get(keys::admin_invite_pk(token.as_str()), keys::ADMIN_INVITE_SK, TOKEN).await?;
         match lookup {
@@ -85,7 +96,7 @@ impl AdminInvitationStore for DynamoStore {
         }
     }
 
-    async fn invitation(
+    pub async fn invitation(
         &self,
         org: &OrgId,
         invitation_id: &uuid::Uuid,
@@ -95,7 +106,11 @@ impl AdminInvitationStore for DynamoStore {
         Ok(item.and_then(|i| Some((i.invitation, InviteCode::parse(&i.token)?))))
     }
 
-    async fn accept_invitation(
+    /// Marks it accepted (only while pending and unexpired) and makes the
+    /// administrator in place of `before` (the person's standing as read). A right
+    /// given through a partner (`admin.granted_via`) is recorded on that connection,
+    /// which must still exist.
+    pub async fn accept_invitation(
         &self,
         invitation: &AdminInvitation,
         before: Option<&Administrator>,
@@ -143,13 +158,19 @@ impl AdminInvitationStore for DynamoStore {
         })
     }
 
-    async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>> {
+    pub async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>> {
         let items: Vec<InvitationItem> =
             self.query_all(None, &keys::org_pk(org), keys::INVITATION_SK_PREFIX, INVITATION).await?;
         Ok(items.into_iter().map(|i| i.invitation).collect())
     }
 
-    async fn mark_bounced(&self, org: &OrgId, invitation_id: &uuid::Uuid, at: DateTime<Utc>) -> Result<()> {
+    /// Marks the invitation's email as bounced (the mail service refused it for good).
+    pub async fn mark_bounced(
+        &self,
+        org: &OrgId,
+        invitation_id: &uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let updated = self
             .client
             .update_item()
@@ -167,7 +188,8 @@ impl AdminInvitationStore for DynamoStore {
         }
     }
 
-    async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, Access)>> {
+    /// People recorded as pending administrators (accounts a partner created).
+    pub async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, Access)>> {
         let items: Vec<PendingAdminItem> = self
             .query_all(None, &keys::org_pk(org), keys::PENDING_ADMIN_SK_PREFIX, PendingAdminItem::ENTITY)
             .await?;

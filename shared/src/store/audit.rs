@@ -1,7 +1,6 @@
 //! The audit log's items: written inside the change's own transaction (see
 //! [`DynamoStore::audit_writes`]), read newest first, removed only by TTL.
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,11 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::dynamo::{cursor_of, start_key, to_item, DynamoStore};
 use super::errors::{corrupt, StoreError};
 use super::keys;
+use super::page::{Page, PageRequest};
 use super::transact::Write;
 use crate::domain::{AuditAction, AuditEntry, OrgId, AUDIT_RETENTION};
 use crate::error::Result;
-use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::AuditStore;
 
 const ENTITY: &str = "AuditEntry";
 
@@ -50,16 +48,17 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl AuditStore for DynamoStore {
-    async fn audit_log(
+impl DynamoStore {
+    /// One page of the org's entries between `from` and `to` (inclusive; open where
+    /// `None`), newest first.
+    pub async fn audit_log(
         &self,
         org: &OrgId,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         action: Option<AuditAction>,
         page: &PageRequest,
-    ) -> Result<(Vec<AuditEntry>, Option<Cursor>)> {
+    ) -> Result<Page<AuditEntry>> {
         let pk = keys::org_pk(org);
         let start = page
             .after
@@ -104,6 +103,6 @@ impl AuditStore for DynamoStore {
                 serde_dynamo::from_item::<_, AuditItem>(item).map(|i| i.entry).map_err(|e| corrupt(ENTITY, e))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((entries, output.last_evaluated_key.map(cursor_of)))
+        Ok(Page::new(entries, output.last_evaluated_key.map(cursor_of)))
     }
 }

@@ -1,4 +1,3 @@
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
@@ -6,15 +5,49 @@ use super::admins;
 use super::dynamo::{key, to_item, DynamoStore};
 use super::items::{ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
 use super::keys;
+use super::page::{Page, PageRequest};
+use super::rate::RateUse;
 use super::transact::{Transacted, Write};
+use crate::domain::EventEnvelope;
 use crate::domain::{
-    Access, Administrator, AuditEntry, Connection, InviteCode, OrgId, CUSTOMER_LIMIT_NEAR,
+    Access, Administrator, AuditEntry, Connection, Email, InviteCode, Org, OrgId, CUSTOMER_LIMIT_NEAR,
     PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::Result;
-use crate::events::EventEnvelope;
-use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{AddCustomer, Connect, ConnectionStore, NewCustomer, OrgStore, RateUse};
+
+/// What happened when a customer tried to connect to a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connect {
+    Created,
+    /// Already connected: the connection as it stands.
+    AlreadyActive(Connection),
+    /// The partner is at its customer limit.
+    LimitReached,
+}
+
+/// What happened when a partner created a customer's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddCustomer {
+    Created,
+    /// The partner's counter moved since it was read: try again.
+    CountMoved,
+    EmailInUse,
+    LimitReached,
+    OrgIdTaken,
+    /// Another use of the partner's email limit came first: take a new one.
+    RateRaced,
+}
+
+/// A customer account a partner creates, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub org: Org,
+    /// The partner administrator who created it, made its full administrator.
+    pub partner_admin: Administrator,
+    pub contact_email: Email,
+    pub contact_name: Option<String>,
+    pub connection: Connection,
+}
 
 const COUNTER: &str = "customer_count";
 /// Set on the partner's org item by the one transaction that made its 90th customer.
@@ -92,17 +125,13 @@ impl DynamoStore {
         &self,
         partner: &OrgId,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(Write, Vec<Write>, bool)> {
+    ) -> Result<(Write, Vec<Write>)> {
         let (_, crossing) = self.counted(partner).await?;
         if !crossing {
-            return Ok((self.update(count_in(partner, None))?, Vec::new(), false));
+            return Ok((self.update(count_in(partner, None))?, Vec::new()));
         }
-        let event = crate::events::DomainEvent::limit_near(partner, at)?;
-        Ok((
-            self.update(count_in(partner, Some(at)))?,
-            self.outbox_writes(std::slice::from_ref(&event))?,
-            true,
-        ))
+        let event = crate::domain::DomainEvent::limit_near(partner, at)?;
+        Ok((self.update(count_in(partner, Some(at)))?, self.outbox_writes(std::slice::from_ref(&event))?))
     }
 
     pub(super) fn outbox_writes(&self, events: &[EventEnvelope]) -> Result<Vec<Write>> {
@@ -114,15 +143,16 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl ConnectionStore for DynamoStore {
-    async fn invite_code_of(&self, partner: &OrgId) -> Result<Option<InviteCode>> {
+impl DynamoStore {
+    pub async fn invite_code_of(&self, partner: &OrgId) -> Result<Option<InviteCode>> {
         let org: Option<OrgItem> =
             self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
         Ok(org.and_then(|o| o.invite_code).and_then(|c| InviteCode::parse(&c)))
     }
 
-    async fn assign_invite_code(&self, partner: &OrgId, code: &InviteCode) -> Result<InviteCode> {
+    /// Gives the partner this code unless it already has one; answers the partner's
+    /// code either way, so racing first calls agree.
+    pub async fn assign_invite_code(&self, partner: &OrgId, code: &InviteCode) -> Result<InviteCode> {
         let lookup = [
             ("PK".to_string(), AttributeValue::S(keys::invite_pk(code.as_str()))),
             ("SK".to_string(), AttributeValue::S(keys::INVITE_SK.to_string())),
@@ -147,7 +177,7 @@ impl ConnectionStore for DynamoStore {
         }
     }
 
-    async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>> {
+    pub async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>> {
         #[derive(serde::Deserialize)]
         struct Lookup {
             partner_id: OrgId,
@@ -157,7 +187,9 @@ impl ConnectionStore for DynamoStore {
         Ok(found.map(|l| l.partner_id))
     }
 
-    async fn connect(
+    /// Connects within the partner's customer limit, with the event in the same
+    /// transaction.
+    pub async fn connect(
         &self,
         connection: &Connection,
         event: &EventEnvelope,
@@ -166,7 +198,7 @@ impl ConnectionStore for DynamoStore {
         // A connection removed between the failed write and the read is rare, and so
         // is a counter that moved since it was read; another round settles either.
         for _ in 0..COUNT_ATTEMPTS {
-            let (count, near_event, crossing) =
+            let (count, near_event) =
                 self.count_writes(&connection.partner_id, connection.connected_at).await?;
             let mut writes = vec![count];
             writes.extend(self.connection_writes(connection)?);
@@ -174,7 +206,6 @@ impl ConnectionStore for DynamoStore {
             writes.extend(self.audit_writes(audit)?);
             writes.extend(near_event);
             match self.transact(writes).await? {
-                Transacted::Committed if crossing => return Ok(Connect::CreatedNearLimit),
                 Transacted::Committed => return Ok(Connect::Created),
                 outcome if outcome.failed(1) || outcome.failed(2) => {
                     if let Some(existing) =
@@ -193,7 +224,9 @@ impl ConnectionStore for DynamoStore {
         Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
     }
 
-    async fn disconnect(
+    /// Removes the connection and, in the same transaction, every administrator right
+    /// given through it; `false` when there was no such connection.
+    pub async fn disconnect(
         &self,
         partner: &OrgId,
         customer: &OrgId,
@@ -265,19 +298,15 @@ impl ConnectionStore for DynamoStore {
         Err(crate::error::AppError::Unavailable { retry_after: std::time::Duration::from_secs(1) })
     }
 
-    async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>> {
+    pub async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>> {
         let item: Option<ConnectionItem> = self
             .get(keys::org_pk(partner), &keys::customer_sk(customer), ConnectionItem::PARTNER_SIDE)
             .await?;
         Ok(item.map(Connection::from))
     }
 
-    async fn customers_of(
-        &self,
-        partner: &OrgId,
-        page: &PageRequest,
-    ) -> Result<(Vec<Connection>, Option<Cursor>)> {
-        let (items, next) = self
+    pub async fn customers_of(&self, partner: &OrgId, page: &PageRequest) -> Result<Page<Connection>> {
+        let Page { items, next } = self
             .query_page::<ConnectionItem>(
                 None,
                 &keys::org_pk(partner),
@@ -287,15 +316,11 @@ impl ConnectionStore for DynamoStore {
                 ConnectionItem::PARTNER_SIDE,
             )
             .await?;
-        Ok((items.into_iter().map(Connection::from).collect(), next))
+        Ok(Page::new(items.into_iter().map(Connection::from).collect(), next))
     }
 
-    async fn partners_of(
-        &self,
-        customer: &OrgId,
-        page: &PageRequest,
-    ) -> Result<(Vec<Connection>, Option<Cursor>)> {
-        let (items, next) = self
+    pub async fn partners_of(&self, customer: &OrgId, page: &PageRequest) -> Result<Page<Connection>> {
+        let Page { items, next } = self
             .query_page::<ConnectionItem>(
                 None,
                 &keys::org_pk(customer),
@@ -305,10 +330,11 @@ impl ConnectionStore for DynamoStore {
                 ConnectionItem::CUSTOMER_SIDE,
             )
             .await?;
-        Ok((items.into_iter().map(Connection::from).collect(), next))
+        Ok(Page::new(items.into_iter().map(Connection::from).collect(), next))
     }
 
-    async fn add_customer(
+    /// The account, its connection and one use of the partner's email limit, together.
+    pub async fn add_customer(
         &self,
         customer: &NewCustomer,
         events: &[EventEnvelope],
@@ -340,8 +366,7 @@ impl ConnectionStore for DynamoStore {
         let org_item =
             admins::with_first_admin(to_item(&OrgItem::from(&customer.org))?, &customer.partner_admin);
         let partner = &customer.connection.partner_id;
-        let (count, near_event, crossing) =
-            self.count_writes(partner, customer.connection.connected_at).await?;
+        let (count, near_event) = self.count_writes(partner, customer.connection.connected_at).await?;
         let mut writes = vec![
             self.put_new(org_item)?,
             self.put_new(claim)?,
@@ -355,7 +380,6 @@ impl ConnectionStore for DynamoStore {
         writes.extend(self.audit_writes(audit)?);
         writes.extend(near_event);
         Ok(match self.transact(writes).await? {
-            Transacted::Committed if crossing => AddCustomer::CreatedNearLimit,
             Transacted::Committed => AddCustomer::Created,
             outcome if outcome.failed(1) => AddCustomer::EmailInUse,
             outcome if outcome.failed(2) && self.counted(partner).await?.0 >= PARTNER_CUSTOMER_LIMIT => {
@@ -367,7 +391,8 @@ impl ConnectionStore for DynamoStore {
         })
     }
 
-    async fn customer_count(&self, partner: &OrgId) -> Result<u32> {
+    /// The partner's counter of active customers.
+    pub async fn customer_count(&self, partner: &OrgId) -> Result<u32> {
         let org: Option<OrgItem> =
             self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
         Ok(org.and_then(|o| o.customer_count).unwrap_or(0))

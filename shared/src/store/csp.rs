@@ -1,7 +1,6 @@
 //! CSP features: a partner's federated domains, their links to customers (one item
 //! under the customer per link), and workspace themes.
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
 use super::dynamo::{key, to_item, DynamoStore};
@@ -10,7 +9,18 @@ use super::keys;
 use super::transact::{Transacted, Write};
 use crate::domain::{AuditEntry, DomainLink, FederatedDomain, OrgId, WorkspaceTheme};
 use crate::error::{AppError, Result};
-use crate::ports::{CspStore, LinkDomain};
+
+/// How linking a federated domain to a customer ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDomain {
+    Linked,
+    /// Linked before: nothing changed.
+    AlreadyLinked,
+    /// The partner and the customer are not connected.
+    NotConnected,
+    /// The partner has no such federated domain.
+    NoDomain,
+}
 
 const DOMAIN: &str = "FederatedDomain";
 const LINK: &str = "WorkspaceDomain";
@@ -44,9 +54,9 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl CspStore for DynamoStore {
-    async fn add_domain(&self, domain: &FederatedDomain, audit: &AuditEntry) -> Result<bool> {
+impl DynamoStore {
+    /// Registers it with its audit entry; `false` when the partner had it already.
+    pub async fn add_domain(&self, domain: &FederatedDomain, audit: &AuditEntry) -> Result<bool> {
         let item = Stored::new(
             keys::org_pk(&domain.partner_id),
             keys::federated_domain_sk(&domain.domain),
@@ -58,19 +68,22 @@ impl CspStore for DynamoStore {
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
-    async fn domain(&self, partner: &OrgId, domain: &str) -> Result<Option<FederatedDomain>> {
+    pub async fn domain(&self, partner: &OrgId, domain: &str) -> Result<Option<FederatedDomain>> {
         let found: Option<Stored<FederatedDomain>> =
             self.get(keys::org_pk(partner), &keys::federated_domain_sk(domain), DOMAIN).await?;
         Ok(found.map(|i| i.value))
     }
 
-    async fn domains_of(&self, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
+    /// Every domain the partner registered.
+    pub async fn domains_of(&self, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
         let items: Vec<Stored<FederatedDomain>> =
             self.query_all(None, &keys::org_pk(partner), keys::FEDERATED_DOMAIN_SK_PREFIX, DOMAIN).await?;
         Ok(items.into_iter().map(|i| i.value).collect())
     }
 
-    async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain> {
+    /// Links it in one transaction that needs the connection and the domain to stand
+    /// (and records the link on the connection, so removing it sees every link).
+    pub async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain> {
         let item = Stored::new(
             keys::org_pk(&link.customer_id),
             keys::workspace_domain_sk(&link.partner_id, &link.domain),
@@ -100,7 +113,8 @@ impl CspStore for DynamoStore {
         })
     }
 
-    async fn unlink_domain(
+    /// `false` when it was not linked.
+    pub async fn unlink_domain(
         &self,
         partner: &OrgId,
         customer: &OrgId,
@@ -118,13 +132,14 @@ impl CspStore for DynamoStore {
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
-    async fn links_of(&self, customer: &OrgId) -> Result<Vec<DomainLink>> {
+    /// The domains linked to the customer, by any partner.
+    pub async fn links_of(&self, customer: &OrgId) -> Result<Vec<DomainLink>> {
         let items: Vec<Stored<DomainLink>> =
             self.query_all(None, &keys::org_pk(customer), keys::WORKSPACE_DOMAIN_SK_PREFIX, LINK).await?;
         Ok(items.into_iter().map(|i| i.value).collect())
     }
 
-    async fn set_theme(&self, theme: &WorkspaceTheme, audit: &[AuditEntry]) -> Result<()> {
+    pub async fn set_theme(&self, theme: &WorkspaceTheme, audit: &[AuditEntry]) -> Result<()> {
         let item =
             Stored::new(keys::org_pk(&theme.org_id), keys::WORKSPACE_THEME_SK.to_string(), THEME, theme);
         // Only while the org stands: a theme never outlives nor precedes its org.
@@ -137,7 +152,7 @@ impl CspStore for DynamoStore {
         }
     }
 
-    async fn theme(&self, org: &OrgId) -> Result<Option<WorkspaceTheme>> {
+    pub async fn theme(&self, org: &OrgId) -> Result<Option<WorkspaceTheme>> {
         let found: Option<Stored<WorkspaceTheme>> =
             self.get(keys::org_pk(org), keys::WORKSPACE_THEME_SK, THEME).await?;
         Ok(found.map(|i| i.value))

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 
 use super::errors::{corrupt, StoreError};
 use super::keys;
+use super::page::{Cursor, Page, PageRequest};
 use crate::error::{AppError, Result};
-use crate::http::pagination::{Cursor, PageRequest};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -89,7 +89,7 @@ impl DynamoStore {
         page: &PageRequest,
         forward: bool,
         entity: &str,
-    ) -> Result<(Vec<T>, Option<Cursor>)> {
+    ) -> Result<Page<T>> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
             None => (keys::PK, keys::SK),
@@ -125,7 +125,7 @@ impl DynamoStore {
             .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
             .collect::<Result<Vec<T>>>()?;
         let next = output.last_evaluated_key.map(cursor_of);
-        Ok((items, next))
+        Ok(Page::new(items, next))
     }
 
     /// Every item under `pk` (of the table, or of `index`) whose sort key lies between
@@ -219,7 +219,7 @@ impl DynamoStore {
         let mut page = PageRequest::first(100);
         let mut all = Vec::new();
         loop {
-            let (items, next) = self.query_page(index, pk, sk_prefix, &page, true, entity).await?;
+            let Page { items, next } = self.query_page(index, pk, sk_prefix, &page, true, entity).await?;
             all.extend(items);
             match next {
                 Some(cursor) => page.after = Some(cursor),
@@ -244,6 +244,7 @@ const MAX_SORT_KEY_BYTES: usize = 1024;
 /// DynamoDB, which would answer it with an error. Page tokens are authenticated
 /// before they get here (`http::pagination`); this is the second line.
 pub(super) fn start_key(cursor: &Cursor, index: Option<&str>, pk: &str, sk_prefix: &str) -> Result<Item> {
+    let cursor = cursor.fields();
     let bad = || AppError::invalid("next_token does not belong to this list");
     let (pk_name, sk_name, names): (_, _, &[&str]) = match index {
         Some(_) => (keys::GSI1PK, keys::GSI1SK, &[keys::PK, keys::SK, keys::GSI1PK, keys::GSI1SK]),
@@ -262,7 +263,9 @@ pub(super) fn start_key(cursor: &Cursor, index: Option<&str>, pk: &str, sk_prefi
 
 /// Where the next page starts: DynamoDB's last evaluated key (all string keys).
 pub(super) fn cursor_of(key: Item) -> Cursor {
-    key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect()
+    Cursor::new(
+        key.into_iter().filter_map(|(name, value)| value.as_s().ok().map(|s| (name, s.clone()))).collect(),
+    )
 }
 
 pub(super) fn to_item<T: serde::Serialize>(value: &T) -> Result<Item> {
@@ -276,7 +279,7 @@ mod tests {
     use super::*;
 
     fn cursor(pairs: &[(&str, &str)]) -> Cursor {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        Cursor::for_tests(pairs)
     }
 
     #[test]
@@ -309,11 +312,12 @@ mod tests {
         ) {
             let index = index.then_some(keys::GSI1);
             let pk = pairs.get(if index.is_some() { keys::GSI1PK } else { keys::PK }).cloned().unwrap_or_default();
-            if let Ok(item) = start_key(&pairs, index, &pk, "") {
+            let cursor = Cursor::new(pairs);
+            if let Ok(item) = start_key(&cursor, index, &pk, "") {
                 let expected = if index.is_some() { 4 } else { 2 };
                 prop_assert_eq!(item.len(), expected);
                 prop_assert!(item.values().all(|v| v.as_s().is_ok_and(|s| !s.is_empty() && s.len() <= 1024)));
-                prop_assert_eq!(cursor_of(item), pairs);
+                prop_assert_eq!(cursor_of(item), cursor);
             }
         }
     }

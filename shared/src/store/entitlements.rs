@@ -8,7 +8,6 @@
 //! under `ENTITLEMENT_ENDS`, sorted by its end, for the expiry schedule; once its
 //! `EntitlementExpired` goes out (or it is converted) it leaves the index.
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,10 +15,35 @@ use serde::{Deserialize, Serialize};
 use super::dynamo::{key, to_item, DynamoStore};
 use super::keys;
 use super::transact::Transacted;
+use crate::domain::EventEnvelope;
 use crate::domain::{AuditEntry, Entitlement, Kind, OrgId, GATEWAY};
 use crate::error::Result;
-use crate::events::EventEnvelope;
-use crate::ports::{AddEntitlement, EndNotice, Ending, EntitlementStore};
+
+/// How adding an entitlement ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddEntitlement {
+    Added,
+    /// The org holds a current one of the same service and kind.
+    AlreadyEntitled,
+    /// The trial it was to convert changed (ended, converted) since it was read.
+    Stale,
+}
+
+/// A notice of an entitlement's end, sent once each by the expiry schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndNotice {
+    /// 7 days before the end.
+    Expiring,
+    /// Once it has ended.
+    Expired,
+}
+
+/// An entitlement with an end that has not yet been reported as ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub entitlement: Entitlement,
+    pub expiring_sent: bool,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct EntitlementItem {
@@ -100,9 +124,12 @@ fn epoch(at: DateTime<Utc>) -> AttributeValue {
     AttributeValue::N(at.timestamp().to_string())
 }
 
-#[async_trait]
-impl EntitlementStore for DynamoStore {
-    async fn add_entitlement(
+impl DynamoStore {
+    /// Adds it (its own item: none is ever overwritten) with its event, audit entry
+    /// and the rollup marks of `dirty_months` (first days), unless the org holds a
+    /// current one of the same service and kind. `converts`, a running trial of the
+    /// same service (as read), ends at `now` as `converted` in the same transaction.
+    pub async fn add_entitlement(
         &self,
         entitlement: &Entitlement,
         now: DateTime<Utc>,
@@ -157,7 +184,7 @@ impl EntitlementStore for DynamoStore {
         })
     }
 
-    async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
+    pub async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
         let items: Vec<EntitlementItem> =
             self.query_all(None, &keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX, ENTITY).await?;
         let mut all: Vec<Entitlement> = items.into_iter().map(|i| i.entitlement).collect();
@@ -165,13 +192,15 @@ impl EntitlementStore for DynamoStore {
         Ok(all)
     }
 
-    async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>> {
+    pub async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>> {
         let found: Option<EntitlementItem> =
             self.get(keys::org_pk(org), &keys::entitlement_sk(entitlement_id), ENTITY).await?;
         Ok(found.map(|i| i.entitlement))
     }
 
-    async fn settle_trial(
+    /// Replaces a pending trial (`before`) with its approved or declined self, with
+    /// the event and audit entry; `false` when it was no longer pending.
+    pub async fn settle_trial(
         &self,
         before: &Entitlement,
         after: &Entitlement,
@@ -200,7 +229,8 @@ impl EntitlementStore for DynamoStore {
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
-    async fn ending_before(&self, until: DateTime<Utc>) -> Result<Vec<Ending>> {
+    /// Entitlements ending before `until` whose `EntitlementExpired` has not gone out.
+    pub async fn ending_before(&self, until: DateTime<Utc>) -> Result<Vec<Ending>> {
         // Index sort keys start with the end's timestamp: every year 0001–9999 sorts
         // after "0", and "~" after any id that follows the timestamp.
         let until = format!("{}~", keys::timestamp(&until));
@@ -212,7 +242,9 @@ impl EntitlementStore for DynamoStore {
             .collect())
     }
 
-    async fn record_notice(
+    /// Records that the notice went out, with its event, unless it did before (or
+    /// the end moved meanwhile): `false` then.
+    pub async fn record_notice(
         &self,
         entitlement: &Entitlement,
         notice: EndNotice,

@@ -1,4 +1,6 @@
-use async_trait::async_trait;
+//! The records behind the contract's `Idempotency-Key` replay (`http::idempotency`
+//! decides what a key is and when to replay).
+
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
@@ -8,8 +10,35 @@ use super::dynamo::{to_item, DynamoStore};
 use super::errors::{corrupt, StoreError};
 use super::keys;
 use crate::error::Result;
-use crate::http::idempotency::{Begin, StoredResponse, LEASE, RETENTION};
-use crate::ports::IdempotencyStore;
+
+/// How long an answer is replayed.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+/// How long a claim protects work in progress; a claim left behind by a crashed
+/// invocation can be taken over after this.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The answer a key holds, replayed byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+}
+
+/// What the store found when a request tried to claim a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// The key is ours: do the work.
+    Claimed,
+    /// The same request already finished: replay its answer.
+    Replay(StoredResponse),
+    /// The same request is being worked on right now.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct IdempotencyItem {
@@ -30,9 +59,10 @@ struct IdempotencyItem {
 
 const ENTITY: &str = "IdempotencyRecord";
 
-#[async_trait]
-impl IdempotencyStore for DynamoStore {
-    async fn begin(&self, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Begin> {
+impl DynamoStore {
+    /// Storage for the contract's `Idempotency-Key` replay; see `http::idempotency`.
+    /// Claims `key` for a request with this fingerprint, or says what holds it.
+    pub async fn begin(&self, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Begin> {
         let item = IdempotencyItem {
             pk: keys::idempotency_pk(key),
             sk: keys::IDEMPOTENCY_SK.to_string(),
@@ -85,7 +115,8 @@ impl IdempotencyStore for DynamoStore {
         })
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse, _now: DateTime<Utc>) -> Result<()> {
+    /// Records the answer so later requests with the key replay it.
+    pub async fn complete(&self, key: &str, response: &StoredResponse, _now: DateTime<Utc>) -> Result<()> {
         let response = serde_dynamo::to_attribute_value(response)
             .map_err(|e| crate::error::AppError::internal(format!("serialising response: {e}")))?;
         self.client
@@ -102,7 +133,8 @@ impl IdempotencyStore for DynamoStore {
         Ok(())
     }
 
-    async fn abandon(&self, key: &str) -> Result<()> {
+    /// Releases the key after a failure that should not be replayed (a 5xx).
+    pub async fn abandon(&self, key: &str) -> Result<()> {
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys;
+use crate::domain::EventEnvelope;
 use crate::domain::{
     Access, Administrator, Connection, ConnectionStatus, Email, Notification, Org, OrgId, Origin, Permission,
     Program, Tenancy,
 };
-use crate::events::EventEnvelope;
 
 /// A domain value as an item: its keys and entity type beside its own fields.
 #[derive(Debug, Clone, Serialize, Deserialize)]

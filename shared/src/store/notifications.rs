@@ -1,6 +1,5 @@
 use std::collections::HashSet;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -8,11 +7,26 @@ use super::dynamo::{key, to_item, DynamoStore};
 use super::errors::StoreError;
 use super::items::{notification_item, Stored, NOTIFICATION_ENTITY};
 use super::keys;
+use super::page::{Cursor, Page, PageRequest};
+use crate::domain::MailOutcome;
 use crate::domain::{Email, Notification, OrgId};
 use crate::error::Result;
-use crate::http::pagination::{Cursor, PageRequest};
-use crate::mail::MailOutcome;
-use crate::ports::{EmailClaim, NotificationStore};
+
+/// The field of a feed cursor.
+const FEED_POSITION: &str = "before";
+
+/// How one event's email to one address stands, as `claim_email` found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailClaim {
+    /// This delivery holds the claim (its id settles or releases it) and sends now.
+    Claimed(uuid::Uuid),
+    /// It went out before: a repeated delivery sends nothing.
+    Sent,
+    /// The mail service refused it for good before.
+    Refused,
+    /// Another delivery of the event holds a live claim: try again later.
+    InFlight,
+}
 
 /// How long an email delivery is remembered against redelivery of its event.
 const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(14);
@@ -52,13 +66,20 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl NotificationStore for DynamoStore {
-    async fn record(&self, notification: &Notification) -> Result<bool> {
+impl DynamoStore {
+    /// Records a notification; `false` when it was recorded before (a repeated event).
+    pub async fn record(&self, notification: &Notification) -> Result<bool> {
         self.put_if_absent(to_item(&notification_item(notification))?).await
     }
 
-    async fn claim_email(&self, event_id: &uuid::Uuid, to: &Email, now: DateTime<Utc>) -> Result<EmailClaim> {
+    /// Claims the right to send one event's email to one address, or says how that
+    /// email stands (sent, refused, being sent by another delivery of the event).
+    pub async fn claim_email(
+        &self,
+        event_id: &uuid::Uuid,
+        to: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<EmailClaim> {
         // A claim lost to one just released (a transient failure) is tried again.
         for _ in 0..3 {
             let claim = uuid::Uuid::new_v4();
@@ -96,7 +117,8 @@ impl NotificationStore for DynamoStore {
         Ok(EmailClaim::InFlight)
     }
 
-    async fn release_email(&self, event_id: &uuid::Uuid, to: &Email, claim: &uuid::Uuid) -> Result<()> {
+    /// Gives the claim back after a transient failure, so a redelivery tries again.
+    pub async fn release_email(&self, event_id: &uuid::Uuid, to: &Email, claim: &uuid::Uuid) -> Result<()> {
         let deleted = self
             .client
             .delete_item()
@@ -113,7 +135,8 @@ impl NotificationStore for DynamoStore {
         }
     }
 
-    async fn settle_email(
+    /// Records what the mail service did with the claimed email, for good.
+    pub async fn settle_email(
         &self,
         event_id: &uuid::Uuid,
         to: &Email,
@@ -147,7 +170,9 @@ impl NotificationStore for DynamoStore {
         }
     }
 
-    async fn amend(&self, notification: &Notification) -> Result<()> {
+    /// Rewrites the title and body of a recorded notification (to say an email
+    /// about it bounced); nothing when it is not there.
+    pub async fn amend(&self, notification: &Notification) -> Result<()> {
         let updated = self
             .client
             .update_item()
@@ -168,12 +193,9 @@ impl NotificationStore for DynamoStore {
         }
     }
 
-    async fn notifications_of(
-        &self,
-        org: &OrgId,
-        page: &PageRequest,
-    ) -> Result<(Vec<Notification>, Option<Cursor>)> {
-        let (items, next) = self
+    /// Newest first.
+    pub async fn notifications_of(&self, org: &OrgId, page: &PageRequest) -> Result<Page<Notification>> {
+        let Page { items, next } = self
             .query_page::<Stored<Notification>>(
                 None,
                 &keys::org_pk(org),
@@ -183,10 +205,61 @@ impl NotificationStore for DynamoStore {
                 NOTIFICATION_ENTITY,
             )
             .await?;
-        Ok((items.into_iter().map(|i| i.value).collect(), next))
+        Ok(Page::new(items.into_iter().map(|i| i.value).collect(), next))
     }
 
-    async fn dismiss(&self, partner: &OrgId, notification_id: &uuid::Uuid, now: DateTime<Utc>) -> Result<()> {
+    /// The newest `per_org` notifications of each org, each naming its org.
+    pub async fn newest_of(&self, orgs: &[OrgId], per_org: u32) -> Result<Vec<Notification>> {
+        let mut all = Vec::new();
+        for org in orgs {
+            let page = self.notifications_of(org, &PageRequest::first(per_org)).await?;
+            all.extend(page.items.into_iter().map(|mut n| {
+                n.customer_id.get_or_insert_with(|| org.clone());
+                n
+            }));
+        }
+        Ok(all)
+    }
+
+    /// A partner's feed: the newest `per_org` notifications of each of `orgs`, merged
+    /// newest first, without the `hidden` ones, a page at a time.
+    pub async fn feed(
+        &self,
+        orgs: &[OrgId],
+        per_org: u32,
+        hidden: &HashSet<uuid::Uuid>,
+        page: &PageRequest,
+    ) -> Result<Page<Notification>> {
+        // The feed's cursor: the position (`<created_at>#<id>`, as in the sort key)
+        // of the last notification given out.
+        let before = match &page.after {
+            None => None,
+            Some(cursor) => {
+                Some(cursor.fields().get(FEED_POSITION).filter(|_| cursor.fields().len() == 1).ok_or_else(
+                    || crate::error::AppError::invalid("next_token does not belong to this list"),
+                )?)
+            }
+        };
+        let position = |n: &Notification| format!("{}#{}", keys::timestamp(&n.created_at), n.notification_id);
+        let mut merged = self.newest_of(orgs, per_org).await?;
+        merged.retain(|n| !hidden.contains(&n.notification_id));
+        merged.retain(|n| before.is_none_or(|b| position(n) < *b));
+        merged.sort_by_key(|n| std::cmp::Reverse(position(n)));
+        let more = merged.len() > page.limit as usize;
+        merged.truncate(page.limit as usize);
+        let next = merged
+            .last()
+            .filter(|_| more)
+            .map(|n| Cursor::new([(FEED_POSITION.to_string(), position(n))].into()));
+        Ok(Page::new(merged, next))
+    }
+
+    pub async fn dismiss(
+        &self,
+        partner: &OrgId,
+        notification_id: &uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut item = key(keys::org_pk(partner), &keys::dismissed_sk(notification_id));
         item.insert(keys::ENTITY.into(), AttributeValue::S("Dismissal".into()));
         item.insert("notification_id".into(), AttributeValue::S(notification_id.to_string()));
@@ -194,7 +267,7 @@ impl NotificationStore for DynamoStore {
         self.put(item).await
     }
 
-    async fn dismissed_by(&self, partner: &OrgId) -> Result<HashSet<uuid::Uuid>> {
+    pub async fn dismissed_by(&self, partner: &OrgId) -> Result<HashSet<uuid::Uuid>> {
         #[derive(serde::Deserialize)]
         struct Dismissal {
             notification_id: uuid::Uuid,

@@ -1,22 +1,35 @@
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
 use super::dynamo::{key, to_item, DynamoStore};
 use super::items::Stored;
 use super::keys;
+use super::page::{Page, PageRequest};
 use super::transact::Transacted;
+use crate::domain::EventEnvelope;
 use crate::domain::{Allocation, AuditEntry, Order, OrgId};
 use crate::error::Result;
-use crate::events::EventEnvelope;
-use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{Allocate, OrderStore, RecordOrder};
+
+/// How recording an order from the feed ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordOrder {
+    Recorded,
+    /// The order id was recorded before: the order as it stands.
+    Existing(Order),
+}
+
+/// How an allocation ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocate {
+    Allocated,
+    /// Fewer licenses remain than asked for.
+    Insufficient,
+}
 
 const ORDER: &str = "Order";
 const ALLOCATION: &str = "LicenseAllocation";
 
-#[async_trait]
-impl OrderStore for DynamoStore {
-    async fn record_order(&self, order: &Order, audit: &AuditEntry) -> Result<RecordOrder> {
+impl DynamoStore {
+    pub async fn record_order(&self, order: &Order, audit: &AuditEntry) -> Result<RecordOrder> {
         let item = Stored::new(
             keys::org_pk(&order.partner_id),
             keys::order_sk(&order.order_id),
@@ -34,14 +47,14 @@ impl OrderStore for DynamoStore {
         })?))
     }
 
-    async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>> {
+    pub async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>> {
         let item: Option<Stored<Order>> =
             self.get(keys::org_pk(partner), &keys::order_sk(order_id), ORDER).await?;
         Ok(item.map(|i| i.value))
     }
 
-    async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<(Vec<Order>, Option<Cursor>)> {
-        let (items, next) = self
+    pub async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<Page<Order>> {
+        let Page { items, next } = self
             .query_page::<Stored<Order>>(
                 None,
                 &keys::org_pk(partner),
@@ -51,10 +64,12 @@ impl OrderStore for DynamoStore {
                 ORDER,
             )
             .await?;
-        Ok((items.into_iter().map(|i| i.value).collect(), next))
+        Ok(Page::new(items.into_iter().map(|i| i.value).collect(), next))
     }
 
-    async fn allocate(
+    /// Takes the licenses off the order's remainder, only if enough remain, together
+    /// with the allocation and its event.
+    pub async fn allocate(
         &self,
         partner: &OrgId,
         allocation: &Allocation,
@@ -83,7 +98,7 @@ impl OrderStore for DynamoStore {
         })
     }
 
-    async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>> {
+    pub async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>> {
         let items: Vec<Stored<Allocation>> =
             self.query_all(None, &keys::org_pk(partner), keys::ALLOCATION_SK_PREFIX, ALLOCATION).await?;
         Ok(items.into_iter().map(|i| i.value).collect())

@@ -1,4 +1,3 @@
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
 
 use super::admins;
@@ -10,14 +9,41 @@ use super::keys;
 use super::transact::Transacted;
 use chrono::{DateTime, Utc};
 
+use crate::domain::EventEnvelope;
 use crate::domain::{Administrator, AuditEntry, Email, Org, OrgId, Program};
 use crate::error::{AppError, Result};
-use crate::events::EventEnvelope;
-use crate::ports::{ChangeAdmin, CreateOrg, JoinProgram, OrgStore, PendingAuditFn};
 
-#[async_trait]
-impl OrgStore for DynamoStore {
-    async fn create_org(
+/// What happened when a new org was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOrg {
+    Created,
+    /// Another org already holds this ORGID; the caller draws a new one.
+    OrgIdTaken,
+}
+
+/// What happened when a program was joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinProgram {
+    Joined(Org),
+    AlreadyMember(Org),
+}
+
+/// How a change to an administrator ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeAdmin {
+    Changed,
+    /// The record changed (or went) since it was read: read it again.
+    Stale,
+    /// It would leave the org without a full administrator without an expiry.
+    LastFullAdmin,
+}
+
+/// Builds the audit entry for taking up a pending role in one org.
+pub type PendingAuditFn<'a> = &'a (dyn Fn(&OrgId) -> AuditEntry + Sync);
+
+impl DynamoStore {
+    /// Writes the org and its first administrator together, only if the ORGID is free.
+    pub async fn create_org(
         &self,
         org: &Org,
         first_admin: &Administrator,
@@ -33,19 +59,20 @@ impl OrgStore for DynamoStore {
         })
     }
 
-    async fn get_org(&self, org_id: &OrgId) -> Result<Option<Org>> {
+    pub async fn get_org(&self, org_id: &OrgId) -> Result<Option<Org>> {
         let item: Option<OrgItem> =
             self.get(keys::org_pk(org_id), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
         Ok(item.map(Org::from))
     }
 
-    async fn get_admin(&self, org_id: &OrgId, sub: &str) -> Result<Option<Administrator>> {
+    pub async fn get_admin(&self, org_id: &OrgId, sub: &str) -> Result<Option<Administrator>> {
         let item: Option<AdminItem> =
             self.get(keys::org_pk(org_id), &keys::admin_sk(sub), AdminItem::ENTITY).await?;
         Ok(item.map(Administrator::from))
     }
 
-    async fn orgs_of_admin(&self, sub: &str) -> Result<Vec<(Administrator, Org)>> {
+    /// Every org the person administers, with their standing in it.
+    pub async fn orgs_of_admin(&self, sub: &str) -> Result<Vec<(Administrator, Org)>> {
         let admins: Vec<AdminItem> =
             self.query_all(Some(keys::GSI1), &keys::user_gsi1pk(sub), "ORG#", AdminItem::ENTITY).await?;
         let ids: Vec<OrgId> = admins.iter().map(|a| a.org_id.clone()).collect();
@@ -59,7 +86,8 @@ impl OrgStore for DynamoStore {
             .collect())
     }
 
-    async fn join_program(
+    /// Adds the program atomically; `None` when the org does not exist.
+    pub async fn join_program(
         &self,
         org_id: &OrgId,
         program: Program,
@@ -87,13 +115,15 @@ impl OrgStore for DynamoStore {
         }))
     }
 
-    async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>> {
+    pub async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>> {
         let items: Vec<AdminItem> =
             self.query_all(None, &keys::org_pk(org_id), keys::ADMIN_SK_PREFIX, AdminItem::ENTITY).await?;
         Ok(items.into_iter().map(Administrator::from).collect())
     }
 
-    async fn claim_pending_admin(
+    /// Makes the person a full administrator of every org that recorded their email as
+    /// a pending administrator (an account a partner created for them); answers how many.
+    pub async fn claim_pending_admin(
         &self,
         sub: &str,
         email: &Email,
@@ -136,7 +166,10 @@ impl OrgStore for DynamoStore {
         Ok(claimed)
     }
 
-    async fn change_admin(
+    /// Replaces the administrator `before` (as read) with `after`, or removes it
+    /// (`None`), keeping at least one full administrator without an expiry unless
+    /// `keep_last` is false (an expiry that already took effect).
+    pub async fn change_admin(
         &self,
         before: &Administrator,
         after: Option<&Administrator>,
@@ -162,14 +195,21 @@ impl OrgStore for DynamoStore {
         })
     }
 
-    async fn remove_pending_admin(&self, org_id: &OrgId, email: &Email, audit: &AuditEntry) -> Result<bool> {
+    /// Removes a pending administrator (the contact of an added customer) before they
+    /// took the role up; `false` when there was none.
+    pub async fn remove_pending_admin(
+        &self,
+        org_id: &OrgId,
+        email: &Email,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
         let mut writes =
             vec![self.delete_existing(key(keys::org_pk(org_id), &keys::pending_admin_sk(email.as_str())))?];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
-    async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {
+    pub async fn orgs(&self, ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, Org>> {
         self.batch_get_orgs(ids).await
     }
 }

@@ -1,17 +1,14 @@
-use async_trait::async_trait;
-
 use super::dynamo::{key, DynamoStore};
 use super::errors::StoreError;
 use super::items::OutboxItem;
 use super::keys;
+use super::page::{Page, PageRequest};
+use crate::domain::EventEnvelope;
 use crate::error::Result;
-use crate::events::EventEnvelope;
-use crate::http::pagination::PageRequest;
-use crate::ports::OutboxStore;
 
-#[async_trait]
-impl OutboxStore for DynamoStore {
-    async fn append(&self, events: &[EventEnvelope]) -> Result<()> {
+impl DynamoStore {
+    /// Writes events that accompany no other state change.
+    pub async fn append(&self, events: &[EventEnvelope]) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
@@ -19,8 +16,9 @@ impl OutboxStore for DynamoStore {
         Ok(())
     }
 
-    async fn waiting(&self, limit: u32) -> Result<Vec<EventEnvelope>> {
-        let (items, _) = self
+    /// Committed events not yet published, oldest first.
+    pub async fn waiting(&self, limit: u32) -> Result<Vec<EventEnvelope>> {
+        let Page { items, next: _ } = self
             .query_page::<OutboxItem>(
                 Some(keys::GSI1),
                 keys::OUTBOX_GSI1PK,
@@ -33,7 +31,7 @@ impl OutboxStore for DynamoStore {
         Ok(items.into_iter().map(|i| i.event).collect())
     }
 
-    async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
+    pub async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()> {
         for id in event_ids {
             self.client
                 .delete_item()

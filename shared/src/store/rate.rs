@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -21,7 +20,20 @@ use super::keys;
 use super::transact::Write;
 use crate::domain::OrgId;
 use crate::error::{AppError, Result};
-use crate::ports::{RateLimiter, RateUse};
+
+/// One use of a rolling-window limit, to be written with the change it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateUse {
+    pub org: OrgId,
+    pub what: String,
+    /// Uses taken so far, ever.
+    pub used: i64,
+    /// The free slot this use takes: the write holds only while it is still free.
+    pub slot: String,
+    pub at: DateTime<Utc>,
+    /// Epoch seconds: a slot holding a time at or before this is free.
+    pub free_before: i64,
+}
 
 /// How long a use keeps retrying lost races before giving up with 503: far more
 /// than any realistic burst needs (each round at least one racer wins), and well
@@ -90,9 +102,10 @@ fn rate_values(use_: &RateUse) -> HashMap<String, AttributeValue> {
     ])
 }
 
-#[async_trait]
-impl RateLimiter for DynamoStore {
-    async fn reserve(
+impl DynamoStore {
+    /// A use of `limit` uses of `what` for the org in the rolling `window`, not yet
+    /// written; `Err(retry_after)` inside `Ok` when none is left.
+    pub async fn reserve(
         &self,
         org: &OrgId,
         what: &str,
@@ -132,7 +145,9 @@ impl RateLimiter for DynamoStore {
         Ok(Ok(RateUse { org: org.clone(), what: what.to_string(), used, slot, at: now, free_before }))
     }
 
-    async fn take(
+    /// Takes one of `limit` uses of `what` for the org in the rolling `window`;
+    /// `Err(retry_after)` inside `Ok` when none is left.
+    pub async fn take(
         &self,
         org: &OrgId,
         what: &str,

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 
@@ -12,12 +11,20 @@ use super::dynamo::{cursor_of, key, start_key, to_item, DynamoStore};
 use super::errors::{corrupt, StoreError};
 use super::items::Stored;
 use super::keys;
+use super::page::{Page, PageRequest};
 use super::transact::Transacted;
+use crate::domain::EventEnvelope;
 use crate::domain::{AuditEntry, Email, OrgId, SupportTicket, TicketStatus};
 use crate::error::{AppError, Result};
-use crate::events::EventEnvelope;
-use crate::http::pagination::{Cursor, PageRequest};
-use crate::ports::{CloseTicket, TicketStore};
+
+/// How closing a support ticket ended in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseTicket {
+    Closed(SupportTicket),
+    /// It was closed before: as it stands, unchanged.
+    AlreadyClosed(SupportTicket),
+    NotFound,
+}
 
 const ENTITY: &str = "SupportTicket";
 const COUNTER: &str = "open_tickets";
@@ -37,9 +44,10 @@ fn counter_moved(org: &OrgId, up: bool) -> aws_sdk_dynamodb::types::builders::Up
     }
 }
 
-#[async_trait]
-impl TicketStore for DynamoStore {
-    async fn open_ticket(
+impl DynamoStore {
+    /// The ticket, the org's open-ticket counter +1, its event and its audit entry in
+    /// one transaction; `false` when the org does not exist.
+    pub async fn open_ticket(
         &self,
         ticket: &SupportTicket,
         event: &EventEnvelope,
@@ -54,7 +62,8 @@ impl TicketStore for DynamoStore {
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
-    async fn close_ticket(
+    /// Closes it only while open, with the counter -1 and the audit entry, together.
+    pub async fn close_ticket(
         &self,
         org: &OrgId,
         ticket_id: &uuid::Uuid,
@@ -90,18 +99,19 @@ impl TicketStore for DynamoStore {
         })
     }
 
-    async fn ticket(&self, org: &OrgId, ticket_id: &uuid::Uuid) -> Result<Option<SupportTicket>> {
+    pub async fn ticket(&self, org: &OrgId, ticket_id: &uuid::Uuid) -> Result<Option<SupportTicket>> {
         let item: Option<Stored<SupportTicket>> =
             self.get(keys::org_pk(org), &keys::ticket_sk(ticket_id), ENTITY).await?;
         Ok(item.map(|i| i.value))
     }
 
-    async fn tickets_of(
+    /// Newest first, optionally only those with `status`.
+    pub async fn tickets_of(
         &self,
         org: &OrgId,
         status: Option<TicketStatus>,
         page: &PageRequest,
-    ) -> Result<(Vec<SupportTicket>, Option<Cursor>)> {
+    ) -> Result<Page<SupportTicket>> {
         let pk = keys::org_pk(org);
         let start = page
             .after
@@ -138,10 +148,11 @@ impl TicketStore for DynamoStore {
                     .map_err(|e| corrupt(ENTITY, e))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((tickets, output.last_evaluated_key.map(cursor_of)))
+        Ok(Page::new(tickets, output.last_evaluated_key.map(cursor_of)))
     }
 
-    async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<HashMap<OrgId, u32>> {
+    /// Each org's counter of open tickets (absent: 0).
+    pub async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<HashMap<OrgId, u32>> {
         #[derive(serde::Deserialize)]
         struct Counted {
             org_id: OrgId,

@@ -1,6 +1,5 @@
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -9,10 +8,19 @@ use super::dynamo::{key, to_item, DynamoStore, Item};
 use super::errors::StoreError;
 use super::items::Stored;
 use super::keys;
+use super::page::{Page, PageRequest};
 use crate::domain::{BandwidthDay, DailyRollup, MonthlyRollup, OrgId, UsageRecord, UserDay, CATALOG};
 use crate::error::Result;
-use crate::http::pagination::PageRequest;
-use crate::ports::{DirtyDay, UsageStore};
+
+/// A day of one org's service that has records newer than its rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyDay {
+    pub org_id: OrgId,
+    pub service: String,
+    pub date: chrono::NaiveDate,
+    /// When it was last touched: clearing it only succeeds if no record came since.
+    pub touched: String,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct DirtyItem {
@@ -74,9 +82,10 @@ fn record_item(record: &UsageRecord) -> Result<(String, String, Item)> {
     Ok((pk, sk, item))
 }
 
-#[async_trait]
-impl UsageStore for DynamoStore {
-    async fn put_records(&self, records: &[UsageRecord], touched: &str) -> Result<()> {
+impl DynamoStore {
+    /// Stores the records and marks their days for the rollup. A repeated record
+    /// overwrites itself.
+    pub async fn put_records(&self, records: &[UsageRecord], touched: &str) -> Result<()> {
         // One write per key: a batch may not name a key twice, and the last record wins.
         let mut items: BTreeMap<(String, String), Item> = BTreeMap::new();
         for record in records {
@@ -96,8 +105,8 @@ impl UsageStore for DynamoStore {
         self.batch_put(items.into_values().collect()).await
     }
 
-    async fn dirty_days(&self, limit: u32) -> Result<Vec<DirtyDay>> {
-        let (items, _) = self
+    pub async fn dirty_days(&self, limit: u32) -> Result<Vec<DirtyDay>> {
+        let Page { items, next: _ } = self
             .query_page::<DirtyItem>(None, keys::USAGE_DIRTY_PK, "", &PageRequest::first(limit), true, DIRTY)
             .await?;
         Ok(items
@@ -106,7 +115,8 @@ impl UsageStore for DynamoStore {
             .collect())
     }
 
-    async fn clear_dirty(&self, day: &DirtyDay) -> Result<()> {
+    /// Clears the mark unless a newer record touched the day meanwhile.
+    pub async fn clear_dirty(&self, day: &DirtyDay) -> Result<()> {
         let result = self
             .client
             .delete_item()
@@ -126,31 +136,32 @@ impl UsageStore for DynamoStore {
         }
     }
 
-    async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
+    pub async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
         let items: Vec<Stored<UserDay>> = self
             .query_all(None, &keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX, USER_DAY)
             .await?;
         Ok(items.into_iter().map(|i| i.value).collect())
     }
 
-    async fn bandwidth(&self, org: &OrgId, date: NaiveDate) -> Result<Option<f64>> {
+    /// The day's gateway bandwidth in MB, if reported.
+    pub async fn bandwidth(&self, org: &OrgId, date: NaiveDate) -> Result<Option<f64>> {
         let item: Option<Stored<BandwidthDay>> = self
             .get(keys::usage_pk(org, crate::domain::GATEWAY, &date), keys::BANDWIDTH_SK, BANDWIDTH)
             .await?;
         Ok(item.map(|i| i.value.bandwidth_mb))
     }
 
-    async fn put_daily(&self, rollup: &DailyRollup) -> Result<()> {
+    pub async fn put_daily(&self, rollup: &DailyRollup) -> Result<()> {
         let pk = keys::rollup_pk(&rollup.org_id, &rollup.service);
         self.put(to_item(&Stored::new(pk, keys::day_sk(&rollup.date), DAILY, rollup))?).await
     }
 
-    async fn put_monthly(&self, rollup: &MonthlyRollup) -> Result<()> {
+    pub async fn put_monthly(&self, rollup: &MonthlyRollup) -> Result<()> {
         let pk = keys::rollup_pk(&rollup.org_id, &rollup.service);
         self.put(to_item(&Stored::new(pk, keys::month_sk(&rollup.month), MONTHLY, rollup))?).await
     }
 
-    async fn daily_rollups(
+    pub async fn daily_rollups(
         &self,
         org: &OrgId,
         service: &str,
@@ -169,7 +180,7 @@ impl UsageStore for DynamoStore {
         Ok(items.into_iter().map(|i| i.value).collect())
     }
 
-    async fn monthly_rollups(
+    pub async fn monthly_rollups(
         &self,
         org: &OrgId,
         service: &str,
@@ -188,10 +199,11 @@ impl UsageStore for DynamoStore {
         Ok(items.into_iter().map(|i| i.value).collect())
     }
 
-    async fn services_with_usage(&self, org: &OrgId) -> Result<Vec<String>> {
+    /// The services an org has rollups for.
+    pub async fn services_with_usage(&self, org: &OrgId) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for service in CATALOG.iter() {
-            let (items, _) = self
+            let Page { items, next: _ } = self
                 .query_page::<serde_json::Value>(
                     None,
                     &keys::rollup_pk(org, service.service),

@@ -4,11 +4,12 @@
 //! needs. Standing is decided at the request's instant: time-limited access that has
 //! ended is no standing, whether or not anything has cleaned it up yet.
 
+use super::Context;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Actor, Administrator, AuditAction, AuditEntry, Caller, Org, OrgId, Permission};
 use crate::error::{AppError, Result};
-use crate::ports::{ChangeAdmin, Clock, OrgStore};
+use crate::store::{ChangeAdmin, DynamoStore};
 
 pub struct Standing {
     pub org: Org,
@@ -26,29 +27,19 @@ pub fn no_standing() -> AppError {
     AppError::not_found("organization not found")
 }
 
-pub async fn admin_of(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    caller: &Caller,
-    org_id: &OrgId,
-) -> Result<Standing> {
-    let admin = store.get_admin(org_id, &caller.sub).await?.ok_or_else(no_standing)?;
+pub async fn admin_of(cx: &Context<'_>, caller: &Caller, org_id: &OrgId) -> Result<Standing> {
+    let admin = cx.store.get_admin(org_id, &caller.sub).await?.ok_or_else(no_standing)?;
     // Ended access is no standing from its instant on; recording it as
     // `admin.expired` is left to the readers of the administrators and the log.
-    if !admin.is_current(clock.now()) {
+    if !admin.is_current(cx.clock.now()) {
         return Err(no_standing());
     }
-    let org = store.get_org(org_id).await?.ok_or_else(no_standing)?;
+    let org = cx.store.get_org(org_id).await?.ok_or_else(no_standing)?;
     Ok(Standing { org, admin })
 }
 
-pub async fn full_admin_of(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    caller: &Caller,
-    org_id: &OrgId,
-) -> Result<Standing> {
-    let standing = admin_of(store, clock, caller, org_id).await?;
+pub async fn full_admin_of(cx: &Context<'_>, caller: &Caller, org_id: &OrgId) -> Result<Standing> {
+    let standing = admin_of(cx, caller, org_id).await?;
     if !standing.admin.is_full() {
         return Err(AppError::forbidden("this requires full administrator access"));
     }
@@ -56,13 +47,12 @@ pub async fn full_admin_of(
 }
 
 pub async fn admin_with(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
+    cx: &Context<'_>,
     caller: &Caller,
     org_id: &OrgId,
     permission: Permission,
 ) -> Result<Standing> {
-    let standing = admin_of(store, clock, caller, org_id).await?;
+    let standing = admin_of(cx, caller, org_id).await?;
     require(&standing, permission)?;
     Ok(standing)
 }
@@ -80,13 +70,8 @@ pub fn require(standing: &Standing, permission: Permission) -> Result<()> {
 }
 
 /// Any administrator of a partner-badged org; 403 `not_a_partner` otherwise.
-pub async fn partner_admin_of(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    caller: &Caller,
-    partner: &OrgId,
-) -> Result<Standing> {
-    let standing = admin_of(store, clock, caller, partner).await?;
+pub async fn partner_admin_of(cx: &Context<'_>, caller: &Caller, partner: &OrgId) -> Result<Standing> {
+    let standing = admin_of(cx, caller, partner).await?;
     if !standing.org.is_partner() {
         return Err(AppError::NotAPartner);
     }
@@ -96,13 +81,12 @@ pub async fn partner_admin_of(
 /// An administrator of a partner-badged org with full access or `permission`
 /// (`None`: full access only); 403 `not_a_partner` otherwise.
 pub async fn partner_admin_with(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     permission: Option<Permission>,
 ) -> Result<Standing> {
-    let standing = partner_admin_of(store, clock, caller, partner).await?;
+    let standing = partner_admin_of(cx, caller, partner).await?;
     match permission {
         Some(permission) => require(&standing, permission)?,
         None if !standing.admin.is_full() => {
@@ -117,7 +101,7 @@ pub async fn partner_admin_with(
 /// and removes the record, in one transaction. The entry's id is derived from the
 /// record, so any number of requests settling it at once write it once. Standing
 /// never waits for this: it is decided by the clock.
-pub async fn settle_expired(store: &dyn OrgStore, admin: &Administrator, now: DateTime<Utc>) {
+pub async fn settle_expired(store: &DynamoStore, admin: &Administrator, now: DateTime<Utc>) {
     let Some(ended) = admin.access_expires_at.filter(|end| *end <= now) else { return };
     let name = format!("admin.expired:{}:{}:{}", admin.org_id, admin.sub, ended.timestamp_millis());
     let entry = AuditEntry::new(
@@ -142,7 +126,7 @@ pub async fn settle_expired(store: &dyn OrgStore, admin: &Administrator, now: Da
 /// The org's administrators whose standing holds at `now`; ended time-limited
 /// access is settled on the way.
 pub async fn current_admins(
-    store: &dyn OrgStore,
+    store: &DynamoStore,
     org: &OrgId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Administrator>> {

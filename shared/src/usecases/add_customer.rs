@@ -2,18 +2,19 @@
 //! administrator, records the contact as a pending full administrator, and is
 //! connected to it (origin `added`), all in one transaction.
 
+use super::Context;
 use serde::{Deserialize, Serialize};
 
 use super::access;
-use super::connections::{connection_audit, ConnectionPorts};
+use super::connections::connection_audit;
 use super::invitations::{invite_emails_limited, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR};
+use crate::domain::DomainEvent;
 use crate::domain::{
     Actor, Administrator, AuditAction, AuditEntry, Caller, Connection, ConnectionStatus, Country, Email, Org,
     OrgName, Origin, Tenancy, PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::ports::{AddCustomer, NewCustomer};
+use crate::store::{AddCustomer, NewCustomer};
 
 const MAX_ORG_ID_DRAWS: usize = 10;
 /// How long racing uses of the hourly email limit (or of the customer counter) are
@@ -44,12 +45,12 @@ pub struct AddedCustomer {
 }
 
 pub async fn add_customer(
-    ports: &ConnectionPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &crate::domain::OrgId,
     input: AddCustomerInput,
 ) -> Result<AddedCustomer> {
-    let standing = access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?;
+    let standing = access::partner_admin_with(cx, caller, partner, None).await?;
     let name = OrgName::parse("company_name", &input.company_name)?.into_inner();
     let contact_email = Email::parse(&input.contact_email)
         .map_err(|_| AppError::invalid("contact_email is not a valid email address"))?;
@@ -58,13 +59,13 @@ pub async fn add_customer(
         None => None,
     };
     let country = input.country.as_deref().map(Country::parse).transpose()?.map(Country::into_inner);
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let started = std::time::Instant::now();
     let (mut draws, mut races) = (0, 0);
     while draws < MAX_ORG_ID_DRAWS {
         // The contact's email counts in the partner's hourly limit of invitation emails.
-        let email_use = match ports
-            .limiter
+        let email_use = match cx
+            .store
             .reserve(partner, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now)
             .await?
         {
@@ -72,7 +73,7 @@ pub async fn add_customer(
             Err(retry_after) => return Err(invite_emails_limited(retry_after)),
         };
         let org = Org {
-            org_id: ports.ids.org_id(),
+            org_id: cx.ids.org_id(),
             name: name.clone(),
             country: country.clone(),
             tenancy: Tenancy::Multi,
@@ -93,17 +94,17 @@ pub async fn add_customer(
                 contact_email: contact_email.to_string(),
                 contact_name: contact_name.clone(),
             }
-            .envelope(ports.ids.uuid(), now)?,
+            .envelope(cx.ids.uuid(), now)?,
             DomainEvent::ConnectionCreated {
                 partner_id: partner.clone(),
                 customer_id: org.org_id.clone(),
                 origin: Origin::Added,
             }
-            .envelope(ports.ids.uuid(), now)?,
+            .envelope(cx.ids.uuid(), now)?,
         ];
         let customer_id = org.org_id.clone();
         let mut audit = connection_audit(
-            ports,
+            cx,
             partner,
             &customer_id,
             AuditAction::ConnectionCreated,
@@ -114,7 +115,7 @@ pub async fn add_customer(
         .to_vec();
         audit.push(AuditEntry::new(
             &customer_id,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             now,
             Actor::through(caller, Some(partner)),
             AuditAction::OrgCreated,
@@ -131,18 +132,13 @@ pub async fn add_customer(
             connection: connection.clone(),
             org,
         };
-        let added = match ports.connections.add_customer(&new, &events, &audit, &email_use).await {
+        let added = match cx.store.add_customer(&new, &events, &audit, &email_use).await {
             // Transactions kept meeting others on the same items: one more round.
             Err(AppError::Unavailable { .. }) if started.elapsed() < RACE_PATIENCE => AddCustomer::RateRaced,
             other => other?,
         };
         match added {
-            outcome @ (AddCustomer::Created | AddCustomer::CreatedNearLimit) => {
-                let mut events = events.to_vec();
-                if outcome == AddCustomer::CreatedNearLimit {
-                    events.push(DomainEvent::limit_near(partner, connection.connected_at)?);
-                }
-                outbox::publish_committed(ports.publisher, ports.outbox, &events).await;
+            AddCustomer::Created => {
                 tracing::info!(partner_id = %partner, customer_id = %new.org.org_id, by = %standing.admin.sub, "customer added");
                 return Ok(AddedCustomer { customer: new.org, connection });
             }

@@ -4,47 +4,23 @@
 //! removed by email; an org always keeps a full administrator without an expiry.
 //! This is how a customer makes its partner an administrator.
 
+use super::Context;
+use crate::store::Page;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, Standing};
+use crate::domain::DomainEvent;
 use crate::domain::{
-    Access, Actor, AdminInvitation, Administrator, AuditAction, AuditEntry, Caller, Email, EmailDelivery,
+    Access, Actor, AdminInvitation, Administrator, AuditAction, Caller, Email, EmailDelivery,
     InvitationStatus, InviteCode, OrgId, Permission, ADMIN_INVITATION_LIFETIME, MAX_ACCESS_DURATION,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::http::pagination::PageRequest;
-use crate::ports::{
-    AcceptInvitation, AdminInvitationStore, ChangeAdmin, Clock, ConnectionStore, EventPublisher, IdSource,
-    OrgStore, OutboxStore,
-};
+use crate::store::PageRequest;
+use crate::store::{AcceptInvitation, ChangeAdmin};
 
 /// Reads and writes that raced another change are retried this often.
 const STALE_ROUNDS: usize = 5;
-
-pub struct AdminPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub invitations: &'a dyn AdminInvitationStore,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
-
-impl AdminPorts<'_> {
-    fn audit(
-        &self,
-        org: &OrgId,
-        actor: Actor,
-        action: AuditAction,
-        target: &str,
-        detail: serde_json::Value,
-    ) -> AuditEntry {
-        AuditEntry::new(org, self.ids.uuid(), self.clock.now(), actor, action, target, detail)
-    }
-}
 
 #[derive(Debug, Deserialize)]
 pub struct Invite {
@@ -137,19 +113,14 @@ impl InvitationView {
     }
 }
 
-pub async fn invite(
-    ports: &AdminPorts<'_>,
-    caller: &Caller,
-    org: &OrgId,
-    input: Invite,
-) -> Result<InvitationView> {
-    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
+pub async fn invite(cx: &Context<'_>, caller: &Caller, org: &OrgId, input: Invite) -> Result<InvitationView> {
+    let standing = access::full_admin_of(cx, caller, org).await?;
     let email = Email::parse(&input.email)?;
     let (access, permissions) = parse_access(&input.access, input.permissions)?;
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let access_expires_at = access_end(input.access_expires_at.as_deref(), now)?;
     let invitation = AdminInvitation {
-        invitation_id: ports.ids.uuid(),
+        invitation_id: cx.ids.uuid(),
         org_id: org.clone(),
         email,
         access,
@@ -162,17 +133,16 @@ pub async fn invite(
         delivery: None,
     };
     let event = DomainEvent::AdminInvited { org_id: org.clone(), invitation_id: invitation.invitation_id }
-        .envelope(ports.ids.uuid(), now)?;
-    let audit = ports.audit(
+        .envelope(cx.ids.uuid(), now)?;
+    let audit = cx.audit(
         org,
         standing.actor(caller),
         AuditAction::AdminInvited,
         invitation.email.as_str(),
         serde_json::json!({"access": access, "permissions": invitation.permissions, "access_expires_at": access_expires_at}),
     );
-    let token = InviteCode::from_random(ports.ids.secret());
-    ports.invitations.create_invitation(&invitation, &token, &event, &audit).await?;
-    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+    let token = InviteCode::from_random(cx.ids.secret());
+    cx.store.create_invitation(&invitation, &token, &event, &audit).await?;
     Ok(InvitationView::of(&invitation, now))
 }
 
@@ -194,10 +164,10 @@ pub struct GrantedVia {
 
 /// The connected partner (if any) that the person administers: access they take up
 /// in the customer then comes through that partner, and ends with the connection.
-async fn partner_through(ports: &AdminPorts<'_>, person: &str, customer: &OrgId) -> Result<Option<OrgId>> {
-    let now = ports.clock.now();
-    let administers: std::collections::HashSet<OrgId> = ports
-        .orgs
+async fn partner_through(cx: &Context<'_>, person: &str, customer: &OrgId) -> Result<Option<OrgId>> {
+    let now = cx.clock.now();
+    let administers: std::collections::HashSet<OrgId> = cx
+        .store
         .orgs_of_admin(person)
         .await?
         .into_iter()
@@ -209,7 +179,7 @@ async fn partner_through(ports: &AdminPorts<'_>, person: &str, customer: &OrgId)
     }
     let mut page = PageRequest::first(100);
     loop {
-        let (connections, next) = ports.connections.partners_of(customer, &page).await?;
+        let Page { items: connections, next } = cx.store.partners_of(customer, &page).await?;
         if let Some(found) = connections.into_iter().find(|c| administers.contains(&c.partner_id)) {
             return Ok(Some(found.partner_id));
         }
@@ -220,21 +190,21 @@ async fn partner_through(ports: &AdminPorts<'_>, person: &str, customer: &OrgId)
     }
 }
 
-pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) -> Result<Accepted> {
+pub async fn accept(cx: &Context<'_>, caller: &Caller, raw_token: &str) -> Result<Accepted> {
     let unknown = || AppError::not_found("this invitation does not exist");
     let token = InviteCode::parse(raw_token).ok_or_else(unknown)?;
-    let invitation = ports.invitations.invitation_by_token(&token).await?.ok_or_else(unknown)?;
+    let invitation = cx.store.invitation_by_token(&token).await?.ok_or_else(unknown)?;
     if invitation.email != caller.email {
         return Err(AppError::forbidden("this invitation was sent to another email address"));
     }
     let gone = || AppError::Gone("this invitation was already used or has expired".into());
     for _ in 0..STALE_ROUNDS {
-        let now = ports.clock.now();
+        let now = cx.clock.now();
         if invitation.status != InvitationStatus::Pending || invitation.expires_at <= now {
             return Err(gone());
         }
-        let before = ports.orgs.get_admin(&invitation.org_id, &caller.sub).await?;
-        let granted_via = partner_through(ports, &caller.sub, &invitation.org_id).await?;
+        let before = cx.store.get_admin(&invitation.org_id, &caller.sub).await?;
+        let granted_via = partner_through(cx, &caller.sub, &invitation.org_id).await?;
         let admin = Administrator {
             org_id: invitation.org_id.clone(),
             sub: caller.sub.clone(),
@@ -251,8 +221,8 @@ pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) ->
             invitation_id: invitation.invitation_id,
             sub: caller.sub.clone(),
         }
-        .envelope(ports.ids.uuid(), now)?;
-        let audit = ports.audit(
+        .envelope(cx.ids.uuid(), now)?;
+        let audit = cx.audit(
             &invitation.org_id,
             Actor::through(caller, granted_via.as_ref()),
             AuditAction::AdminAccepted,
@@ -264,13 +234,8 @@ pub async fn accept(ports: &AdminPorts<'_>, caller: &Caller, raw_token: &str) ->
                 "access_expires_at": admin.access_expires_at,
             }),
         );
-        match ports
-            .invitations
-            .accept_invitation(&invitation, before.as_ref(), &admin, now, &event, &audit)
-            .await?
-        {
+        match cx.store.accept_invitation(&invitation, before.as_ref(), &admin, now, &event, &audit).await? {
             AcceptInvitation::Accepted => {
-                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
                 return Ok(Accepted {
                     org_id: admin.org_id,
                     access: admin.access,
@@ -305,12 +270,12 @@ pub struct OpenedInvitation {
 
 /// The invitation behind a link, for anyone holding the link (the token is the
 /// capability); 404 for an unknown or malformed token.
-pub async fn open_invitation(ports: &AdminPorts<'_>, raw_token: &str) -> Result<OpenedInvitation> {
+pub async fn open_invitation(cx: &Context<'_>, raw_token: &str) -> Result<OpenedInvitation> {
     let unknown = || AppError::not_found("this invitation does not exist");
     let token = InviteCode::parse(raw_token).ok_or_else(unknown)?;
-    let invitation = ports.invitations.invitation_by_token(&token).await?.ok_or_else(unknown)?;
-    let org = ports.orgs.get_org(&invitation.org_id).await?.ok_or_else(unknown)?;
-    let view = InvitationView::of(&invitation, ports.clock.now());
+    let invitation = cx.store.invitation_by_token(&token).await?.ok_or_else(unknown)?;
+    let org = cx.store.get_org(&invitation.org_id).await?.ok_or_else(unknown)?;
+    let view = InvitationView::of(&invitation, cx.clock.now());
     Ok(OpenedInvitation {
         org_id: org.org_id,
         org_name: org.name,
@@ -365,17 +330,17 @@ impl AdminEntry {
     }
 }
 
-async fn current_admins(ports: &AdminPorts<'_>, org: &OrgId) -> Result<Vec<Administrator>> {
-    access::current_admins(ports.orgs, org, ports.clock.now()).await
+async fn current_admins(cx: &Context<'_>, org: &OrgId) -> Result<Vec<Administrator>> {
+    access::current_admins(cx.store, org, cx.clock.now()).await
 }
 
 /// `GET /v1/orgs/{org_id}/admins`: any administrator of the org.
-pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Result<Vec<AdminEntry>> {
-    access::admin_of(ports.orgs, ports.clock, caller, org).await?;
-    let now = ports.clock.now();
+pub async fn list(cx: &Context<'_>, caller: &Caller, org: &OrgId) -> Result<Vec<AdminEntry>> {
+    access::admin_of(cx, caller, org).await?;
+    let now = cx.clock.now();
     let mut entries: Vec<AdminEntry> =
-        current_admins(ports, org).await?.into_iter().map(AdminEntry::active).collect();
-    for invitation in ports.invitations.invitations_of(org).await? {
+        current_admins(cx, org).await?.into_iter().map(AdminEntry::active).collect();
+    for invitation in cx.store.invitations_of(org).await? {
         let view = InvitationView::of(&invitation, now);
         if view.status == "pending" {
             entries.push(AdminEntry {
@@ -392,7 +357,7 @@ pub async fn list(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId) -> Resul
             });
         }
     }
-    for (email, access) in ports.invitations.pending_admins_of(org).await? {
+    for (email, access) in cx.store.pending_admins_of(org).await? {
         entries.push(AdminEntry {
             kind: "pending",
             email,
@@ -433,30 +398,30 @@ fn percent_decode(raw: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-async fn admin_by_email(ports: &AdminPorts<'_>, org: &OrgId, email: &Email) -> Result<Option<Administrator>> {
-    Ok(current_admins(ports, org).await?.into_iter().find(|a| a.email == *email))
+async fn admin_by_email(cx: &Context<'_>, org: &OrgId, email: &Email) -> Result<Option<Administrator>> {
+    Ok(current_admins(cx, org).await?.into_iter().find(|a| a.email == *email))
 }
 
 /// `PUT /v1/orgs/{org_id}/admins/{email}`: a full administrator sets another's (or
 /// their own) access, permissions and expiry.
 pub async fn change(
-    ports: &AdminPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     raw_email: &str,
     input: ChangeInput,
 ) -> Result<AdminEntry> {
-    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
+    let standing = access::full_admin_of(cx, caller, org).await?;
     let email = email_param(raw_email)?;
     let (access, permissions) = parse_access(&input.access, input.permissions)?;
-    let access_expires_at = access_end(input.access_expires_at.as_deref(), ports.clock.now())?;
+    let access_expires_at = access_end(input.access_expires_at.as_deref(), cx.clock.now())?;
     for _ in 0..STALE_ROUNDS {
-        let before = admin_by_email(ports, org, &email)
+        let before = admin_by_email(cx, org, &email)
             .await?
             .ok_or_else(|| AppError::not_found("no administrator has this email"))?;
         let after =
             Administrator { access, permissions: permissions.clone(), access_expires_at, ..before.clone() };
-        let audit = ports.audit(
+        let audit = cx.audit(
             org,
             standing.actor(caller),
             AuditAction::AdminChanged,
@@ -466,7 +431,7 @@ pub async fn change(
                 "to": {"access": after.access, "permissions": after.permissions, "access_expires_at": after.access_expires_at},
             }),
         );
-        match ports.orgs.change_admin(&before, Some(&after), true, None, &audit).await? {
+        match cx.store.change_admin(&before, Some(&after), true, None, &audit).await? {
             ChangeAdmin::Changed => return Ok(AdminEntry::active(after)),
             ChangeAdmin::LastFullAdmin => return Err(AppError::LastFullAdmin),
             ChangeAdmin::Stale => continue,
@@ -478,23 +443,23 @@ pub async fn change(
 /// `DELETE /v1/orgs/{org_id}/admins/{email}`: a full administrator removes anyone,
 /// any administrator removes themselves; from then on that person has no standing.
 /// The pending contact of an account a partner created can be removed too.
-pub async fn remove(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId, raw_email: &str) -> Result<()> {
-    let standing: Standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
+pub async fn remove(cx: &Context<'_>, caller: &Caller, org: &OrgId, raw_email: &str) -> Result<()> {
+    let standing: Standing = access::admin_of(cx, caller, org).await?;
     let email = email_param(raw_email)?;
     if email != standing.admin.email && !standing.admin.is_full() {
         return Err(AppError::forbidden("this requires full administrator access"));
     }
     for _ in 0..STALE_ROUNDS {
-        let now = ports.clock.now();
-        let Some(before) = admin_by_email(ports, org, &email).await? else {
-            let audit = ports.audit(
+        let now = cx.clock.now();
+        let Some(before) = admin_by_email(cx, org, &email).await? else {
+            let audit = cx.audit(
                 org,
                 standing.actor(caller),
                 AuditAction::AdminRemoved,
                 email.as_str(),
                 serde_json::json!({"status": "pending"}),
             );
-            if ports.orgs.remove_pending_admin(org, &email, &audit).await? {
+            if cx.store.remove_pending_admin(org, &email, &audit).await? {
                 return Ok(());
             }
             return Err(AppError::not_found("no administrator has this email"));
@@ -504,17 +469,16 @@ pub async fn remove(ports: &AdminPorts<'_>, caller: &Caller, org: &OrgId, raw_em
             email: email.to_string(),
             by_self: email == standing.admin.email,
         }
-        .envelope(ports.ids.uuid(), now)?;
-        let audit = ports.audit(
+        .envelope(cx.ids.uuid(), now)?;
+        let audit = cx.audit(
             org,
             standing.actor(caller),
             AuditAction::AdminRemoved,
             email.as_str(),
             serde_json::json!({"access": before.access, "permissions": before.permissions, "granted_via": before.granted_via}),
         );
-        match ports.orgs.change_admin(&before, None, true, Some(&event), &audit).await? {
+        match cx.store.change_admin(&before, None, true, Some(&event), &audit).await? {
             ChangeAdmin::Changed => {
-                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
                 return Ok(());
             }
             ChangeAdmin::LastFullAdmin => return Err(AppError::LastFullAdmin),

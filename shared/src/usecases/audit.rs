@@ -3,16 +3,10 @@
 //! written by the transaction of the change it records.
 
 use super::access;
+use super::Context;
 use crate::domain::{time, AuditAction, AuditEntry, Caller, OrgId};
 use crate::error::{AppError, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ports::{AuditStore, Clock, OrgStore};
-
-pub struct AuditPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub audit: &'a dyn AuditStore,
-    pub clock: &'a dyn Clock,
-}
+use crate::store::{Page, PageRequest};
 
 /// The query's filters as they came, each optional.
 #[derive(Debug, Default)]
@@ -23,14 +17,14 @@ pub struct AuditQuery<'a> {
 }
 
 pub async fn audit_log(
-    ports: &AuditPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     query: &AuditQuery<'_>,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>> {
-    access::full_admin_of(ports.orgs, ports.clock, caller, org).await?;
-    let now = ports.clock.now();
+    access::full_admin_of(cx, caller, org).await?;
+    let now = cx.clock.now();
     // An RFC 3339 instant, or a date: its first instant for `from`, its last for `to`.
     let from = query.from.map(|raw| time::parse_instant("from", raw)).transpose()?;
     let to = query.to.map(|raw| time::parse_instant_end("to", raw)).transpose()?;
@@ -46,9 +40,9 @@ pub async fn audit_log(
         .transpose()?;
     // Time-limited access that ended shows as `admin.expired` at its instant, even
     // if nothing has touched it since.
-    access::current_admins(ports.orgs, org, now).await?;
-    let (entries, next) = ports.audit.audit_log(org, from, to, action, page).await?;
-    Ok(page.answer(entries, next))
+    access::current_admins(cx.store, org, now).await?;
+    let Page { items: entries, next } = cx.store.audit_log(org, from, to, action, page).await?;
+    Ok(Page::new(entries, next))
 }
 
 #[cfg(test)]

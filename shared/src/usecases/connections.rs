@@ -1,29 +1,19 @@
 //! Connecting a customer to a partner through the invitation link, removing the
 //! connection from either side, and the customer's list of partners.
 
+use super::Context;
 use serde::{Deserialize, Serialize};
 
 use super::access;
 use super::invitations::resolve;
+use crate::domain::DomainEvent;
 use crate::domain::{
     Actor, AuditAction, AuditEntry, Caller, Connection, ConnectionStatus, OrgId, Origin, Program, RemovedBy,
     PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ports::{Clock, Connect, ConnectionStore, EventPublisher, IdSource, OrgStore, OutboxStore};
-
-/// The ports the connection workflows write through.
-pub struct ConnectionPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub limiter: &'a dyn crate::ports::RateLimiter,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
+use crate::store::Connect;
+use crate::store::{Page, PageRequest};
 
 #[derive(Debug, Deserialize)]
 pub struct Accept {
@@ -39,21 +29,21 @@ pub enum Accepted {
 /// `POST /v1/invite/{code}/accept`: a full administrator of `customer_org_id`
 /// connects it to the link's partner, within the partner's customer limit.
 pub async fn accept_invitation(
-    ports: &ConnectionPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     code: &str,
     input: Accept,
 ) -> Result<Accepted> {
-    let (_, partner) = resolve(ports.connections, code).await?;
+    let (_, partner) = resolve(cx.store, code).await?;
     let customer = OrgId::parse(&input.customer_org_id)
         .map_err(|_| AppError::invalid("customer_org_id must be an org id of 8 decimal digits"))?;
-    let standing = access::full_admin_of(ports.orgs, ports.clock, caller, &customer).await?;
+    let standing = access::full_admin_of(cx, caller, &customer).await?;
     if customer == partner {
         return Err(AppError::SelfConnection);
     }
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let audit = connection_audit(
-        ports,
+        cx,
         &partner,
         &customer,
         AuditAction::ConnectionCreated,
@@ -70,17 +60,9 @@ pub async fn accept_invitation(
     };
     let event =
         DomainEvent::ConnectionCreated { partner_id: partner, customer_id: customer, origin: Origin::Invite }
-            .envelope(ports.ids.uuid(), now)?;
-    match ports.connections.connect(&connection, &event, &audit).await? {
-        Connect::Created => {
-            outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
-            Ok(Accepted::Created(connection))
-        }
-        Connect::CreatedNearLimit => {
-            let near = DomainEvent::limit_near(&connection.partner_id, connection.connected_at)?;
-            outbox::publish_committed(ports.publisher, ports.outbox, &[event, near]).await;
-            Ok(Accepted::Created(connection))
-        }
+            .envelope(cx.ids.uuid(), now)?;
+    match cx.store.connect(&connection, &event, &audit).await? {
+        Connect::Created => Ok(Accepted::Created(connection)),
         Connect::AlreadyActive(existing) => Ok(Accepted::AlreadyActive(existing)),
         Connect::LimitReached => Err(AppError::PartnerCustomerLimit { limit: PARTNER_CUSTOMER_LIMIT }),
     }
@@ -88,7 +70,7 @@ pub async fn accept_invitation(
 
 /// Removes a connection; `by` says which side's full administrator asked.
 pub async fn remove_connection(
-    ports: &ConnectionPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     customer: &OrgId,
@@ -96,19 +78,17 @@ pub async fn remove_connection(
 ) -> Result<()> {
     // The partner's side is a partner route: an org without a badge is told so.
     let standing = match by {
-        RemovedBy::Partner => {
-            access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?
-        }
-        RemovedBy::Customer => access::full_admin_of(ports.orgs, ports.clock, caller, customer).await?,
+        RemovedBy::Partner => access::partner_admin_with(cx, caller, partner, None).await?,
+        RemovedBy::Customer => access::full_admin_of(cx, caller, customer).await?,
     };
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     // Each side's log names who acted; the customer's says which partner acted for it.
     let (for_customer, for_partner) = match by {
         RemovedBy::Partner => (Actor::through(caller, Some(partner)), Actor::person(caller)),
         RemovedBy::Customer => (standing.actor(caller), Actor::person(caller)),
     };
     let audit = connection_audit(
-        ports,
+        cx,
         partner,
         customer,
         AuditAction::ConnectionRemoved,
@@ -121,11 +101,10 @@ pub async fn remove_connection(
         customer_id: customer.clone(),
         removed_by: by,
     }
-    .envelope(ports.ids.uuid(), now)?;
-    if !ports.connections.disconnect(partner, customer, &event, &audit).await? {
+    .envelope(cx.ids.uuid(), now)?;
+    if !cx.store.disconnect(partner, customer, &event, &audit).await? {
         return Err(AppError::not_found("there is no such connection"));
     }
-    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
     Ok(())
 }
 
@@ -139,7 +118,7 @@ pub struct PartnerOfCustomer {
 
 /// A connection's entries for both logs: the customer's and the partner's.
 pub(super) fn connection_audit(
-    ports: &ConnectionPorts<'_>,
+    cx: &Context<'_>,
     partner: &OrgId,
     customer: &OrgId,
     action: AuditAction,
@@ -147,34 +126,32 @@ pub(super) fn connection_audit(
     partner_actor: Actor,
     detail: serde_json::Value,
 ) -> [AuditEntry; 2] {
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     [
         AuditEntry::new(
             customer,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             now,
             customer_actor,
             action,
             partner.to_string(),
             detail.clone(),
         ),
-        AuditEntry::new(partner, ports.ids.uuid(), now, partner_actor, action, customer.to_string(), detail),
+        AuditEntry::new(partner, cx.ids.uuid(), now, partner_actor, action, customer.to_string(), detail),
     ]
 }
 
 /// `GET /v1/orgs/{customer_id}/partners`: any administrator of the customer.
 pub async fn partners_of(
-    orgs: &dyn OrgStore,
-    connections: &dyn ConnectionStore,
-    clock: &dyn Clock,
+    cx: &Context<'_>,
     caller: &Caller,
     customer: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<PartnerOfCustomer>> {
-    access::admin_of(orgs, clock, caller, customer).await?;
-    let (found, next) = connections.partners_of(customer, page).await?;
+    access::admin_of(cx, caller, customer).await?;
+    let Page { items: found, next } = cx.store.partners_of(customer, page).await?;
     let ids: Vec<OrgId> = found.iter().map(|c| c.partner_id.clone()).collect();
-    let mut partner_orgs = orgs.orgs(&ids).await?;
+    let mut partner_orgs = cx.store.orgs(&ids).await?;
     let items = found
         .into_iter()
         .filter_map(|c| {
@@ -187,5 +164,5 @@ pub async fn partners_of(
             })
         })
         .collect();
-    Ok(page.answer(items, next))
+    Ok(Page::new(items, next))
 }

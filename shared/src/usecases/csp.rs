@@ -2,6 +2,7 @@
 //! linked to connected customers (whose workspaces then accept them), and workspace
 //! themes, set by the org's full administrators or its connected CSP partner's.
 
+use super::Context;
 use serde::{Deserialize, Serialize};
 
 use super::access;
@@ -10,25 +11,17 @@ use crate::domain::{
     FederatedDomain, OrgId, Permission, Program, Tenancy, WorkspaceTheme,
 };
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, ConnectionStore, CspStore, IdSource, LinkDomain, OrgStore};
-
-pub struct CspPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub csp: &'a dyn CspStore,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
+use crate::store::LinkDomain;
 
 /// An administrator of a `CSP` partner (full, or with `permission` when one is named): 404 without standing, 403 `not_a_partner`
 /// without a badge, 403 without full access or the CSP program.
 async fn csp_partner_admin(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     permission: Option<Permission>,
 ) -> Result<access::Standing> {
-    let standing = access::partner_admin_with(ports.orgs, ports.clock, caller, partner, permission).await?;
+    let standing = access::partner_admin_with(cx, caller, partner, permission).await?;
     if !standing.org.programs.contains(&Program::Csp) {
         return Err(AppError::forbidden("federated domains are a feature of the CSP program"));
     }
@@ -37,17 +30,17 @@ async fn csp_partner_admin(
 
 /// `PUT /v1/orgs/{partner_id}/federated-domains/{domain}`: `(domain, created)`.
 pub async fn add_domain(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     raw: &str,
 ) -> Result<(FederatedDomain, bool)> {
-    csp_partner_admin(ports, caller, partner, None).await?;
+    csp_partner_admin(cx, caller, partner, None).await?;
     let domain = domain_name(raw)?;
-    if let Some(existing) = ports.csp.domain(partner, &domain).await? {
+    if let Some(existing) = cx.store.domain(partner, &domain).await? {
         return Ok((existing, false));
     }
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let added = FederatedDomain {
         domain: domain.clone(),
         partner_id: partner.clone(),
@@ -56,43 +49,38 @@ pub async fn add_domain(
     };
     let audit = AuditEntry::new(
         partner,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         now,
         Actor::person(caller),
         AuditAction::DomainAdded,
         domain.clone(),
         serde_json::json!({}),
     );
-    if ports.csp.add_domain(&added, &audit).await? {
+    if cx.store.add_domain(&added, &audit).await? {
         return Ok((added, true));
     }
     // Added by a racing request: that one stands.
     let existing =
-        ports.csp.domain(partner, &domain).await?.ok_or_else(|| AppError::internal("domain vanished"))?;
+        cx.store.domain(partner, &domain).await?.ok_or_else(|| AppError::internal("domain vanished"))?;
     Ok((existing, false))
 }
 
 /// `GET /v1/orgs/{partner_id}/federated-domains`: the partner's domains, for its
 /// administrators with full access or `customer-dashboard.view` (they see the
 /// customers the domains are linked to through each customer's workspace access).
-pub async fn domains(ports: &CspPorts<'_>, caller: &Caller, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
-    csp_partner_admin(ports, caller, partner, Some(Permission::CustomerDashboardView)).await?;
-    let mut domains = ports.csp.domains_of(partner).await?;
+pub async fn domains(cx: &Context<'_>, caller: &Caller, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
+    csp_partner_admin(cx, caller, partner, Some(Permission::CustomerDashboardView)).await?;
+    let mut domains = cx.store.domains_of(partner).await?;
     domains.sort_by(|a, b| a.domain.cmp(&b.domain));
     Ok(domains)
 }
 
-fn link_audit(
-    ports: &CspPorts<'_>,
-    caller: &Caller,
-    link: &DomainLink,
-    action: AuditAction,
-) -> Vec<AuditEntry> {
-    let at = ports.clock.now();
+fn link_audit(cx: &Context<'_>, caller: &Caller, link: &DomainLink, action: AuditAction) -> Vec<AuditEntry> {
+    let at = cx.clock.now();
     vec![
         AuditEntry::new(
             &link.customer_id,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             at,
             Actor::through(caller, Some(&link.partner_id)),
             action,
@@ -101,7 +89,7 @@ fn link_audit(
         ),
         AuditEntry::new(
             &link.partner_id,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             at,
             Actor::person(caller),
             action,
@@ -114,22 +102,22 @@ fn link_audit(
 /// `PUT .../federated-domains/{domain}/customers/{customer_id}`: the customer must be
 /// connected and the domain the partner's. Linking a linked domain changes nothing.
 pub async fn link(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     raw: &str,
     customer: &OrgId,
 ) -> Result<()> {
-    csp_partner_admin(ports, caller, partner, None).await?;
+    csp_partner_admin(cx, caller, partner, None).await?;
     let domain = domain_name(raw)?;
     let link = DomainLink {
         domain,
         partner_id: partner.clone(),
         customer_id: customer.clone(),
-        linked_at: ports.clock.now(),
+        linked_at: cx.clock.now(),
     };
-    let audit = link_audit(ports, caller, &link, AuditAction::DomainLinked);
-    match ports.csp.link_domain(&link, &audit).await? {
+    let audit = link_audit(cx, caller, &link, AuditAction::DomainLinked);
+    match cx.store.link_domain(&link, &audit).await? {
         LinkDomain::Linked | LinkDomain::AlreadyLinked => Ok(()),
         LinkDomain::NotConnected => Err(AppError::not_found("this customer is not connected to the partner")),
         LinkDomain::NoDomain => Err(AppError::not_found("the partner has no such federated domain")),
@@ -139,26 +127,26 @@ pub async fn link(
 /// `DELETE .../federated-domains/{domain}/customers/{customer_id}`: the customer's
 /// workspace stops accepting it at once.
 pub async fn unlink(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     raw: &str,
     customer: &OrgId,
 ) -> Result<()> {
-    csp_partner_admin(ports, caller, partner, None).await?;
+    csp_partner_admin(cx, caller, partner, None).await?;
     let not_linked = || AppError::not_found("this domain is not linked to the customer");
     let domain = domain_name(raw).map_err(|_| not_linked())?;
-    if ports.connections.connection(partner, customer).await?.is_none() {
+    if cx.store.connection(partner, customer).await?.is_none() {
         return Err(AppError::not_found("this customer is not connected to the partner"));
     }
     let link = DomainLink {
         domain: domain.clone(),
         partner_id: partner.clone(),
         customer_id: customer.clone(),
-        linked_at: ports.clock.now(),
+        linked_at: cx.clock.now(),
     };
-    let audit = link_audit(ports, caller, &link, AuditAction::DomainUnlinked);
-    if !ports.csp.unlink_domain(partner, customer, &domain, &audit).await? {
+    let audit = link_audit(cx, caller, &link, AuditAction::DomainUnlinked);
+    if !cx.store.unlink_domain(partner, customer, &domain, &audit).await? {
         return Err(not_linked());
     }
     Ok(())
@@ -173,22 +161,21 @@ pub struct WorkspaceDomain {
 
 /// Who may read an org's workspace settings: its administrators, or a connected
 /// partner's with full access or `customer-dashboard.view`.
-async fn workspace_reader(ports: &CspPorts<'_>, caller: &Caller, org: &OrgId) -> Result<()> {
-    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err() {
-        super::support::connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org)
-            .await?;
+async fn workspace_reader(cx: &Context<'_>, caller: &Caller, org: &OrgId) -> Result<()> {
+    if access::admin_of(cx, caller, org).await.is_err() {
+        super::support::connected_partner_reader(cx, caller, org).await?;
     }
     Ok(())
 }
 
 /// `GET /v1/orgs/{customer_id}/workspace-access`: the domains its users may sign in with.
 pub async fn workspace_access(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
 ) -> Result<Vec<WorkspaceDomain>> {
-    workspace_reader(ports, caller, org).await?;
-    let mut links = ports.csp.links_of(org).await?;
+    workspace_reader(cx, caller, org).await?;
+    let mut links = cx.store.links_of(org).await?;
     links.sort_by(|a, b| (&a.domain, &a.partner_id).cmp(&(&b.domain, &b.partner_id)));
     Ok(links
         .into_iter()
@@ -197,9 +184,9 @@ pub async fn workspace_access(
 }
 
 /// `GET /v1/orgs/{org_id}/workspace-theme`: 404 until one is set.
-pub async fn theme(ports: &CspPorts<'_>, caller: &Caller, org: &OrgId) -> Result<WorkspaceTheme> {
-    workspace_reader(ports, caller, org).await?;
-    ports.csp.theme(org).await?.ok_or_else(|| AppError::not_found("this org has no workspace theme yet"))
+pub async fn theme(cx: &Context<'_>, caller: &Caller, org: &OrgId) -> Result<WorkspaceTheme> {
+    workspace_reader(cx, caller, org).await?;
+    cx.store.theme(org).await?.ok_or_else(|| AppError::not_found("this org has no workspace theme yet"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,23 +201,23 @@ pub struct SetTheme {
 /// administrator of a `CSP` partner connected to it; 422 `single_tenant_only` for a
 /// multi-tenant org.
 pub async fn set_theme(
-    ports: &CspPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     input: SetTheme,
 ) -> Result<WorkspaceTheme> {
-    let actor = match access::admin_of(ports.orgs, ports.clock, caller, org).await {
+    let actor = match access::admin_of(cx, caller, org).await {
         Ok(standing) if standing.admin.is_full() => standing.actor(caller),
         Ok(_) => return Err(AppError::forbidden("this requires full administrator access")),
-        Err(_) => Actor::through(caller, Some(&csp_partner_of(ports, caller, org).await?)),
+        Err(_) => Actor::through(caller, Some(&csp_partner_of(cx, caller, org).await?)),
     };
-    let target = ports.orgs.get_org(org).await?.ok_or_else(access::no_standing)?;
+    let target = cx.store.get_org(org).await?.ok_or_else(access::no_standing)?;
     let theme = WorkspaceTheme {
         org_id: org.clone(),
         name: theme_name(&input.name)?,
         primary_color: primary_color(&input.primary_color)?,
         logo_url: logo_url(&input.logo_url)?,
-        updated_at: ports.clock.now(),
+        updated_at: cx.clock.now(),
         updated_by: caller.email.clone(),
     };
     if target.tenancy == Tenancy::Multi {
@@ -238,28 +225,28 @@ pub async fn set_theme(
     }
     let audit = AuditEntry::new(
         org,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         theme.updated_at,
         actor,
         AuditAction::ThemeChanged,
         org.to_string(),
         serde_json::json!({"name": theme.name, "primary_color": theme.primary_color, "logo_url": theme.logo_url}),
     );
-    ports.csp.set_theme(&theme, std::slice::from_ref(&audit)).await?;
+    cx.store.set_theme(&theme, std::slice::from_ref(&audit)).await?;
     Ok(theme)
 }
 
 /// The connected `CSP` partner through which the caller (its full administrator)
 /// acts for `org`: 404 when they administer no connected partner, 403 when they do
 /// but without full access or the CSP program.
-async fn csp_partner_of(ports: &CspPorts<'_>, caller: &Caller, org: &OrgId) -> Result<OrgId> {
-    let now = ports.clock.now();
+async fn csp_partner_of(cx: &Context<'_>, caller: &Caller, org: &OrgId) -> Result<OrgId> {
+    let now = cx.clock.now();
     let mut refused = false;
-    for (admin, partner) in ports.orgs.orgs_of_admin(&caller.sub).await? {
+    for (admin, partner) in cx.store.orgs_of_admin(&caller.sub).await? {
         if !partner.is_partner() || !admin.is_current(now) {
             continue;
         }
-        if ports.connections.connection(&partner.org_id, org).await?.is_none() {
+        if cx.store.connection(&partner.org_id, org).await?.is_none() {
             continue;
         }
         if admin.is_full() && partner.programs.contains(&Program::Csp) {

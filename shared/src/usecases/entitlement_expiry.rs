@@ -4,24 +4,17 @@
 //! condition that it was not recorded before, so overlapping or repeated runs send
 //! nothing twice.
 
+use super::Context;
 use chrono::Duration;
 use serde::Serialize;
 
+use crate::domain::DomainEvent;
 use crate::domain::Kind;
 use crate::error::Result;
-use crate::events::{outbox, DomainEvent};
-use crate::ports::{Clock, EndNotice, EntitlementStore, EventPublisher, IdSource, OutboxStore};
+use crate::store::EndNotice;
 
 /// How long before its end an entitlement's `EntitlementExpiring` goes out.
 pub const EXPIRING_NOTICE: Duration = Duration::days(7);
-
-pub struct ExpiryPorts<'a> {
-    pub entitlements: &'a dyn EntitlementStore,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct ExpiryReport {
@@ -29,11 +22,10 @@ pub struct ExpiryReport {
     pub expired: usize,
 }
 
-pub async fn run(ports: &ExpiryPorts<'_>) -> Result<ExpiryReport> {
-    let now = ports.clock.now();
+pub async fn run(cx: &Context<'_>) -> Result<ExpiryReport> {
+    let now = cx.clock.now();
     let mut report = ExpiryReport::default();
-    let mut published = Vec::new();
-    for ending in ports.entitlements.ending_before(now + EXPIRING_NOTICE).await? {
+    for ending in cx.store.ending_before(now + EXPIRING_NOTICE).await? {
         let e = &ending.entitlement;
         let Some(end) = e.expires_at else { continue };
         // Resell accounts do not end; only trials and paid terms are told of.
@@ -61,17 +53,13 @@ pub async fn run(ports: &ExpiryPorts<'_>) -> Result<ExpiryReport> {
         } else {
             continue;
         };
-        let event = event.envelope(ports.ids.uuid(), now)?;
-        if ports.entitlements.record_notice(e, notice, &event).await? {
+        let event = event.envelope(cx.ids.uuid(), now)?;
+        if cx.store.record_notice(e, notice, &event).await? {
             match notice {
                 EndNotice::Expiring => report.expiring += 1,
                 EndNotice::Expired => report.expired += 1,
             }
-            published.push(event);
         }
-    }
-    for chunk in published.chunks(10) {
-        outbox::publish_committed(ports.publisher, ports.outbox, chunk).await;
     }
     Ok(report)
 }

@@ -1,13 +1,14 @@
 //! The partner's invitation link: one per partner, the same forever; the public view
 //! of it a customer opens; and emailing it to a customer.
 
+use super::Context;
 use serde::{Deserialize, Serialize};
 
 use super::access;
+use crate::domain::DomainEvent;
 use crate::domain::{Caller, Email, InviteCode, OrgId, Permission, Program};
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::ports::{Clock, ConnectionStore, EventPublisher, IdSource, OrgStore, OutboxStore, RateLimiter};
+use crate::store::DynamoStore;
 
 /// At most this many invitation emails per partner per rolling hour.
 pub const INVITE_EMAILS_PER_HOUR: u32 = 50;
@@ -33,28 +34,20 @@ pub fn link_url(base_url: &str, code: &InviteCode) -> String {
 }
 
 /// A partner admin (full, or `customer-dashboard.view`) of a partner-badged org.
-async fn partner_admin(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    caller: &Caller,
-    partner: &OrgId,
-) -> Result<access::Standing> {
-    access::partner_admin_with(store, clock, caller, partner, Some(Permission::CustomerDashboardView)).await
+async fn partner_admin(cx: &Context<'_>, caller: &Caller, partner: &OrgId) -> Result<access::Standing> {
+    access::partner_admin_with(cx, caller, partner, Some(Permission::CustomerDashboardView)).await
 }
 
 pub async fn invite_link(
-    orgs: &dyn OrgStore,
-    connections: &dyn ConnectionStore,
-    ids: &dyn IdSource,
-    clock: &dyn Clock,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     base_url: &str,
 ) -> Result<InviteLink> {
-    partner_admin(orgs, clock, caller, partner).await?;
-    let code = match connections.invite_code_of(partner).await? {
+    partner_admin(cx, caller, partner).await?;
+    let code = match cx.store.invite_code_of(partner).await? {
         Some(code) => code,
-        None => connections.assign_invite_code(partner, &InviteCode::from_random(ids.secret())).await?,
+        None => cx.store.assign_invite_code(partner, &InviteCode::from_random(cx.ids.secret())).await?,
     };
     Ok(InviteLink { url: link_url(base_url, &code), code: code.as_str().to_string() })
 }
@@ -74,13 +67,12 @@ pub struct PublicInvitation {
 
 /// What anyone holding the link may see. Unknown and malformed codes are one 404.
 pub async fn open_invitation(
-    orgs: &dyn OrgStore,
-    connections: &dyn ConnectionStore,
+    store: &DynamoStore,
     raw_code: &str,
     base_url: &str,
 ) -> Result<PublicInvitation> {
-    let (code, partner) = resolve(connections, raw_code).await?;
-    let org = orgs.get_org(&partner).await?.ok_or_else(unknown_link)?;
+    let (code, partner) = resolve(store, raw_code).await?;
+    let org = store.get_org(&partner).await?.ok_or_else(unknown_link)?;
     Ok(PublicInvitation {
         partner: PublicPartner { org_id: org.org_id, name: org.name, programs: org.programs },
         accept_url: format!("{base_url}/v1/invite/{}/accept", code.as_str()),
@@ -92,7 +84,7 @@ pub fn unknown_link() -> AppError {
 }
 
 /// The partner a code belongs to.
-pub async fn resolve(connections: &dyn ConnectionStore, raw_code: &str) -> Result<(InviteCode, OrgId)> {
+pub async fn resolve(connections: &DynamoStore, raw_code: &str) -> Result<(InviteCode, OrgId)> {
     let code = InviteCode::parse(raw_code).ok_or_else(unknown_link)?;
     let partner = connections.partner_of_code(&code).await?.ok_or_else(unknown_link)?;
     Ok((code, partner))
@@ -105,44 +97,31 @@ pub struct EmailInvite {
     pub message: Option<String>,
 }
 
-pub struct EmailInvitePorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub limiter: &'a dyn RateLimiter,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
-
 /// Sends the partner's link to a customer's address, through `CustomerInvited`.
 pub async fn email_invite_link(
-    ports: &EmailInvitePorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     input: EmailInvite,
     base_url: &str,
 ) -> Result<Email> {
-    partner_admin(ports.orgs, ports.clock, caller, partner).await?;
+    partner_admin(cx, caller, partner).await?;
     let email = Email::parse(&input.email)?;
     let message = input.message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
     if message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
         return Err(AppError::invalid(format!("message must be at most {MAX_MESSAGE_CHARS} characters")));
     }
     // Make sure the link exists before anyone is told about it.
-    invite_link(ports.orgs, ports.connections, ports.ids, ports.clock, caller, partner, base_url).await?;
-    let now = ports.clock.now();
-    if let Err(retry_after) = ports
-        .limiter
-        .take(partner, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now)
-        .await?
+    invite_link(cx, caller, partner, base_url).await?;
+    let now = cx.clock.now();
+    if let Err(retry_after) =
+        cx.store.take(partner, INVITE_EMAILS, INVITE_EMAILS_PER_HOUR, chrono::Duration::hours(1), now).await?
     {
         return Err(invite_emails_limited(retry_after));
     }
     let event =
         DomainEvent::CustomerInvited { partner_id: partner.clone(), email: email.to_string(), message }
-            .envelope(ports.ids.uuid(), now)?;
-    ports.outbox.append(std::slice::from_ref(&event)).await?;
-    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
+            .envelope(cx.ids.uuid(), now)?;
+    cx.store.append(std::slice::from_ref(&event)).await?;
     Ok(email)
 }

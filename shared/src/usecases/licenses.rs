@@ -2,32 +2,20 @@
 //! its own purchases or their dates), and license allocation under the program's
 //! rules.
 
+use super::Context;
 use serde::Deserialize;
 
 use super::access;
+use crate::domain::DomainEvent;
 use crate::domain::{
     service, time, Actor, Allocation, AuditAction, AuditEntry, Caller, MachineClient, Order, OrderTenancy,
     OrgId,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ports::{
-    Allocate, Clock, ConnectionStore, EventPublisher, IdSource, OrderStore, OrgStore, OutboxStore,
-    RecordOrder,
-};
+use crate::store::{Allocate, DynamoStore, RecordOrder};
+use crate::store::{Page, PageRequest};
 
 const MAX_ORDER_ID_LEN: usize = 100;
-
-pub struct LicensePorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub orders: &'a dyn OrderStore,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
 
 #[derive(Debug, Deserialize)]
 pub struct RecordOrderInput {
@@ -66,12 +54,12 @@ fn order_id(raw: &str) -> Result<String> {
 /// `POST /v1/orgs/{partner_id}/orders`: idempotent on `order_id`. The answer says
 /// whether it was new (`true`: 201) or a repeat of the same content (`false`: 200).
 pub async fn record_order(
-    ports: &LicensePorts<'_>,
+    cx: &Context<'_>,
     feed: &MachineClient,
     partner: &OrgId,
     input: RecordOrderInput,
 ) -> Result<(Order, bool)> {
-    let org = ports.orgs.get_org(partner).await?.ok_or_else(access::no_standing)?;
+    let org = cx.store.get_org(partner).await?.ok_or_else(access::no_standing)?;
     if !org.is_partner() {
         return Err(AppError::NotAPartner);
     }
@@ -97,11 +85,11 @@ pub async fn record_order(
         customer_org_id,
         allocated: 0,
         remaining: quantity,
-        recorded_at: ports.clock.now(),
+        recorded_at: cx.clock.now(),
     };
     let audit = AuditEntry::new(
         partner,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         order.recorded_at,
         Actor::machine(feed),
         AuditAction::OrderRecorded,
@@ -114,7 +102,7 @@ pub async fn record_order(
             "customer_org_id": order.customer_org_id,
         }),
     );
-    match ports.orders.record_order(&order, &audit).await? {
+    match cx.store.record_order(&order, &audit).await? {
         RecordOrder::Recorded => Ok((order, true)),
         RecordOrder::Existing(existing) if existing.same_content(&order) => Ok((existing, false)),
         RecordOrder::Existing(_) => Err(AppError::Conflict(format!(
@@ -132,18 +120,18 @@ pub struct AllocateInput {
 }
 
 pub async fn allocate(
-    ports: &LicensePorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     input: AllocateInput,
 ) -> Result<Allocation> {
-    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, None).await?;
+    access::partner_admin_with(cx, caller, partner, None).await?;
     let quantity = quantity(input.quantity)?;
     let target = OrgId::parse(&input.target_org_id)
         .map_err(|_| AppError::invalid("target_org_id must be an org id of 8 decimal digits"))?;
     let order_id = order_id(&input.order_id)?;
-    let order = ports
-        .orders
+    let order = cx
+        .store
         .order(partner, &order_id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("order {order_id} not found")))?;
@@ -155,16 +143,16 @@ pub async fn allocate(
             return Err(AppError::AllocationTargetNotPermitted);
         }
         // An older order may go to a connected customer, and to no stranger.
-        if ports.connections.connection(partner, &target).await?.is_none() {
+        if cx.store.connection(partner, &target).await?.is_none() {
             return Err(AppError::not_found("the target organization is not a connected customer"));
         }
     }
     if quantity > order.remaining {
         return Err(AppError::InsufficientLicenses { remaining: order.remaining });
     }
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let allocation = Allocation {
-        allocation_id: ports.ids.uuid(),
+        allocation_id: cx.ids.uuid(),
         order_id: order.order_id.clone(),
         target_org_id: target.clone(),
         quantity,
@@ -177,7 +165,7 @@ pub async fn allocate(
         target_org_id: target,
         quantity,
     }
-    .envelope(ports.ids.uuid(), now)?;
+    .envelope(cx.ids.uuid(), now)?;
     let detail = serde_json::json!({
         "allocation_id": allocation.allocation_id,
         "order_id": allocation.order_id,
@@ -186,7 +174,7 @@ pub async fn allocate(
     });
     let mut audit = vec![AuditEntry::new(
         partner,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         now,
         Actor::person(caller),
         AuditAction::LicenseAllocated,
@@ -196,7 +184,7 @@ pub async fn allocate(
     if allocation.target_org_id != *partner {
         audit.push(AuditEntry::new(
             &allocation.target_org_id,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             now,
             Actor::through(caller, Some(partner)),
             AuditAction::LicenseAllocated,
@@ -204,14 +192,11 @@ pub async fn allocate(
             detail,
         ));
     }
-    match ports.orders.allocate(partner, &allocation, &event, &audit).await? {
-        Allocate::Allocated => {
-            outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
-            Ok(allocation)
-        }
+    match cx.store.allocate(partner, &allocation, &event, &audit).await? {
+        Allocate::Allocated => Ok(allocation),
         // Someone else took them between the read and the write; the read's number is stale.
         Allocate::Insufficient => {
-            let left = ports.orders.order(partner, &order.order_id).await?.map_or(0, |o| o.remaining);
+            let left = cx.store.order(partner, &order.order_id).await?.map_or(0, |o| o.remaining);
             Err(AppError::InsufficientLicenses { remaining: left })
         }
     }
@@ -219,19 +204,19 @@ pub async fn allocate(
 
 /// `GET /v1/orgs/{partner_id}/licenses`: any administrator of the partner.
 pub async fn licenses(
-    ports: &LicensePorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     page: &PageRequest,
 ) -> Result<Page<Order>> {
-    access::partner_admin_of(ports.orgs, ports.clock, caller, partner).await?;
-    let (orders, next) = ports.orders.orders_of(partner, page).await?;
-    Ok(page.answer(orders, next))
+    access::partner_admin_of(cx, caller, partner).await?;
+    let Page { items: orders, next } = cx.store.orders_of(partner, page).await?;
+    Ok(Page::new(orders, next))
 }
 
 /// The orders of one customer: placed for it, or allocated to it.
 pub async fn orders_of_customer(
-    orders: &dyn OrderStore,
+    orders: &DynamoStore,
     partner: &OrgId,
     customer: &OrgId,
 ) -> Result<Vec<Order>> {
@@ -245,7 +230,7 @@ pub async fn orders_of_customer(
     let mut page = PageRequest::first(100);
     let mut found = Vec::new();
     loop {
-        let (batch, next) = orders.orders_of(partner, &page).await?;
+        let Page { items: batch, next } = orders.orders_of(partner, &page).await?;
         found.extend(
             batch.into_iter().filter(|o| {
                 o.customer_org_id.as_ref() == Some(customer) || allocated_to.contains(&o.order_id)

@@ -1,5 +1,6 @@
-//! One module per workflow. A use case takes the ports it needs, holds the rules, and
-//! returns domain values; it knows nothing of HTTP or AWS.
+//! One module per workflow. A use case holds the rules, reads and writes through the
+//! table's store, and returns domain values; it knows nothing of HTTP. Its inputs are
+//! plain: the caller, what was asked (a page of a list included), and a [`Context`].
 
 pub mod access;
 pub mod add_customer;
@@ -23,3 +24,28 @@ pub mod usage_ingest;
 pub mod usage_report;
 pub mod usage_rollup;
 pub mod who_am_i;
+
+use crate::domain::{Actor, AuditAction, AuditEntry, Clock, IdSource, OrgId};
+use crate::store::DynamoStore;
+
+/// What every use case works with: the table, the time, and fresh ids.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub store: &'a DynamoStore,
+    pub clock: &'a dyn Clock,
+    pub ids: &'a dyn IdSource,
+}
+
+impl Context<'_> {
+    /// An audit entry of `org`, now, with a fresh id.
+    pub fn audit(
+        &self,
+        org: &OrgId,
+        actor: Actor,
+        action: AuditAction,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> AuditEntry {
+        AuditEntry::new(org, self.ids.uuid(), self.clock.now(), actor, action, target, detail)
+    }
+}

@@ -11,24 +11,27 @@
 //! recipient was tried, so the bus retries it (bounded by the template) and the
 //! retry sends only what is still unsent.
 
-use crate::domain::{Email, Notification, Org, OrgId, RemovedBy};
-use crate::error::{AppError, Result};
-use crate::events::{DomainEvent, EventEnvelope};
-use crate::mail::{templates, MailOutcome, OutgoingEmail};
-use crate::ports::{
-    AdminInvitationStore, Clock, ConnectionStore, EmailClaim, EntitlementStore, Mailer, NotificationStore,
-    OrgStore,
+use super::Context;
+use crate::domain::{
+    Clock, DomainEvent, Email, EventEnvelope, MailOutcome, Notification, Org, OrgId, RemovedBy,
 };
+use crate::error::{AppError, Result};
+use crate::mail::{templates, OutgoingEmail, SesMailer};
+use crate::store::{DynamoStore, EmailClaim};
 
-pub struct NotifyPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub invitations: &'a dyn AdminInvitationStore,
-    pub entitlements: &'a dyn EntitlementStore,
-    pub notifications: &'a dyn NotificationStore,
-    pub mailer: &'a dyn Mailer,
+/// What a delivery works with: the table and the time, the mail service, and the
+/// console's address the emails link to.
+pub struct Notifier<'a> {
+    pub store: &'a DynamoStore,
     pub clock: &'a dyn Clock,
+    pub mailer: &'a SesMailer,
     pub public_base_url: &'a str,
+}
+
+impl<'a> Notifier<'a> {
+    pub fn new(cx: Context<'a>, mailer: &'a SesMailer, public_base_url: &'a str) -> Self {
+        Self { store: cx.store, clock: cx.clock, mailer, public_base_url }
+    }
 }
 
 /// What one event produced, for the function's log line and tests.
@@ -40,7 +43,7 @@ pub struct Delivered {
     pub bounced: usize,
 }
 
-pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Result<Delivered> {
+pub async fn deliver(cx: &Notifier<'_>, envelope: &EventEnvelope) -> Result<Delivered> {
     let Some(event) = DomainEvent::from_parts(&envelope.detail_type, &envelope.detail_json()) else {
         tracing::warn!(detail_type = %envelope.detail_type, "ignoring an event kind notify does not handle");
         return Ok(Delivered::default());
@@ -48,7 +51,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
     let mut delivered = Delivered::default();
     match event {
         DomainEvent::ConnectionCreated { partner_id, customer_id, .. } => {
-            let customer = org(ports, &customer_id).await?;
+            let customer = org(cx, &customer_id).await?;
             let note = notification(
                 &envelope.event_id.to_string(),
                 envelope,
@@ -58,9 +61,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 format!("{} ({}) connected to you as a customer.", customer.name, customer.org_id),
                 Some(customer_id),
             );
-            let dashboard = console_url(ports, &partner_id, "customers");
+            let dashboard = console_url(cx, &partner_id, "customers");
             tell_full_admins(
-                ports,
+                cx,
                 envelope,
                 &partner_id,
                 note,
@@ -71,7 +74,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
         }
         DomainEvent::ConnectionRemoved { partner_id, customer_id, removed_by } => match removed_by {
             RemovedBy::Customer => {
-                let customer = org(ports, &customer_id).await?;
+                let customer = org(cx, &customer_id).await?;
                 let note = notification(
                     &envelope.event_id.to_string(),
                     envelope,
@@ -82,19 +85,17 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                     Some(customer_id),
                 );
                 tell_full_admins(
-                    ports,
+                    cx,
                     envelope,
                     &partner_id,
                     note,
-                    |to| {
-                        templates::customer_left(to, &customer, &console_url(ports, &partner_id, "customers"))
-                    },
+                    |to| templates::customer_left(to, &customer, &console_url(cx, &partner_id, "customers")),
                     &mut delivered,
                 )
                 .await?;
             }
             RemovedBy::Partner => {
-                let partner = org(ports, &partner_id).await?;
+                let partner = org(cx, &partner_id).await?;
                 let note = notification(
                     &envelope.event_id.to_string(),
                     envelope,
@@ -108,7 +109,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                     None,
                 );
                 tell_full_admins(
-                    ports,
+                    cx,
                     envelope,
                     &customer_id,
                     note,
@@ -116,7 +117,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                         templates::partner_removed_you(
                             to,
                             &partner,
-                            &console_url(ports, &customer_id, "partners"),
+                            &console_url(cx, &customer_id, "partners"),
                         )
                     },
                     &mut delivered,
@@ -125,9 +126,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             }
         },
         DomainEvent::CustomerAdded { partner_id, customer_id, contact_email, contact_name } => {
-            let partner = org(ports, &partner_id).await?;
-            let customer = org(ports, &customer_id).await?;
-            let sign_in = format!("{}/sign-in", ports.public_base_url);
+            let partner = org(cx, &partner_id).await?;
+            let customer = org(cx, &customer_id).await?;
+            let sign_in = format!("{}/sign-in", cx.public_base_url);
             let bounce = Bounce {
                 title: "Account email not delivered",
                 body: format!(
@@ -139,14 +140,14 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             let mail = |to: &Email| {
                 templates::account_created(to, &customer, &partner, contact_name.as_deref(), &sign_in)
             };
-            mail_one(ports, envelope, &partner_id, &contact_email, mail, bounce, &mut delivered).await?;
+            mail_one(cx, envelope, &partner_id, &contact_email, mail, bounce, &mut delivered).await?;
         }
         DomainEvent::CustomerInvited { partner_id, email, message } => {
-            let partner = org(ports, &partner_id).await?;
-            let code = ports.connections.invite_code_of(&partner_id).await?.ok_or_else(|| {
+            let partner = org(cx, &partner_id).await?;
+            let code = cx.store.invite_code_of(&partner_id).await?.ok_or_else(|| {
                 AppError::internal(format!("partner {partner_id} has no invitation code to send"))
             })?;
-            let link = super::invitations::link_url(ports.public_base_url, &code);
+            let link = super::invitations::link_url(cx.public_base_url, &code);
             let bounce = Bounce {
                 title: "Invitation email not delivered",
                 body: format!(
@@ -155,15 +156,15 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 customer_id: None,
             };
             let mail = |to: &Email| templates::invitation(to, &partner, &link, message.as_deref());
-            mail_one(ports, envelope, &partner_id, &email, mail, bounce, &mut delivered).await?;
+            mail_one(cx, envelope, &partner_id, &email, mail, bounce, &mut delivered).await?;
         }
         DomainEvent::AdminInvited { org_id, invitation_id } => {
-            let org = org(ports, &org_id).await?;
+            let org = org(cx, &org_id).await?;
             let (invitation, token) =
-                ports.invitations.invitation(&org_id, &invitation_id).await?.ok_or_else(|| {
+                cx.store.invitation(&org_id, &invitation_id).await?.ok_or_else(|| {
                     AppError::internal(format!("invitation {invitation_id} does not exist"))
                 })?;
-            let accept = format!("{}/admin-invitations/{}", ports.public_base_url, token.as_str());
+            let accept = format!("{}/admin-invitations/{}", cx.public_base_url, token.as_str());
             let access = if invitation.is_full() { "full" } else { "custom" };
             // The address stays out of the org's feed (its partners read it): the
             // administrators list names it, marked bounced.
@@ -177,12 +178,12 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             };
             let mail = |to: &Email| templates::admin_invited(to, &org, access, &accept);
             let address = invitation.email.as_str();
-            if mail_one(ports, envelope, &org_id, address, mail, bounce, &mut delivered).await? {
-                ports.invitations.mark_bounced(&org_id, &invitation_id, ports.clock.now()).await?;
+            if mail_one(cx, envelope, &org_id, address, mail, bounce, &mut delivered).await? {
+                cx.store.mark_bounced(&org_id, &invitation_id, cx.clock.now()).await?;
             }
         }
         DomainEvent::AdminRemoved { org_id, email, by_self } => {
-            let org = org(ports, &org_id).await?;
+            let org = org(cx, &org_id).await?;
             let mut note = notification(
                 &envelope.event_id.to_string(),
                 envelope,
@@ -192,33 +193,30 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 format!("{email} is no longer an administrator of {}.", org.name),
                 None,
             );
-            delivered.notifications += ports.notifications.record(&note).await? as usize;
+            delivered.notifications += cx.store.record(&note).await? as usize;
             let mut sends = Sends::default();
             if let Some(to) = sends.address(&email) {
-                sends.add(
-                    &to,
-                    send_once(ports, envelope, &templates::admin_removed(&to, &org, by_self)).await,
-                );
+                sends.add(&to, send_once(cx, envelope, &templates::admin_removed(&to, &org, by_self)).await);
             }
             if !sends.refused.is_empty() {
                 note.body
                     .push_str(" The email telling them could not be delivered: the address was refused.");
-                ports.notifications.amend(&note).await?;
+                cx.store.amend(&note).await?;
             }
             sends.finish(&mut delivered)?;
         }
         // Nobody is told of these: the inviter sees the list, the partner its licenses.
         DomainEvent::AdminInvitationAccepted { .. } | DomainEvent::LicenseAllocated { .. } => {}
         DomainEvent::ServiceAdded { org_id, entitlement_id, service, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let name = crate::domain::service(&service).map_or(service.clone(), |s| s.name.to_string());
-            let status = ports
-                .entitlements
+            let status = cx
+                .store
                 .entitlements_of(&org_id)
                 .await?
                 .into_iter()
                 .find(|e| e.entitlement_id == entitlement_id)
-                .map_or("added", |e| e.status(ports.clock.now()).as_str());
+                .map_or("added", |e| e.status(cx.clock.now()).as_str());
             let note = notification(
                 &envelope.event_id.to_string(),
                 envelope,
@@ -229,7 +227,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 None,
             );
             tell_full_admins(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 note,
@@ -239,7 +237,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                         &customer,
                         &name,
                         status,
-                        &console_url(ports, &org_id, "services"),
+                        &console_url(cx, &org_id, "services"),
                     )
                 },
                 &mut delivered,
@@ -247,13 +245,13 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             .await?;
         }
         DomainEvent::SupportTicketOpened { org_id, subject, severity, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let severity = serde_json::to_value(severity).ok();
             let severity = severity.as_ref().and_then(|v| v.as_str()).unwrap_or("normal");
             let body = format!("A support ticket was opened for {} ({severity}): {subject}", customer.name);
-            let tickets = console_url(ports, &org_id, "support-tickets");
+            let tickets = console_url(cx, &org_id, "support-tickets");
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 "support_ticket_opened",
@@ -265,7 +263,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             .await?;
         }
         DomainEvent::TrialApproved { org_id, service, expires_at, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let body = format!(
                 "The {} trial of {} was approved; it runs until {}.",
                 service_name(&service),
@@ -273,38 +271,38 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 expires_at.format("%Y-%m-%d")
             );
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 "trial_approved",
                 "Trial approved",
                 body,
-                Some(&console_url(ports, &org_id, "services")),
+                Some(&console_url(cx, &org_id, "services")),
                 &mut delivered,
             )
             .await?;
         }
         DomainEvent::TrialDeclined { org_id, service, reason, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let mut body =
                 format!("The {} trial request of {} was declined.", service_name(&service), customer.name);
             if let Some(reason) = reason {
                 body.push_str(&format!(" Reason: {reason}"));
             }
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 "trial_declined",
                 "Trial declined",
                 body,
-                Some(&console_url(ports, &org_id, "services")),
+                Some(&console_url(cx, &org_id, "services")),
                 &mut delivered,
             )
             .await?;
         }
         DomainEvent::EntitlementExpiring { org_id, service, kind, expires_at, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let body = format!(
                 "The {} {} of {} ends on {}.",
                 service_name(&service),
@@ -313,9 +311,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 expires_at.format("%Y-%m-%d %H:%M UTC")
             );
             let title = format!("{} ends in 7 days", service_name(&service));
-            let services = console_url(ports, &org_id, "services");
+            let services = console_url(cx, &org_id, "services");
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 "entitlement_expiring",
@@ -327,7 +325,7 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
             .await?;
         }
         DomainEvent::EntitlementExpired { org_id, service, kind, expired_at, .. } => {
-            let customer = org(ports, &org_id).await?;
+            let customer = org(cx, &org_id).await?;
             let body = format!(
                 "The {} {} of {} ended on {}.",
                 service_name(&service),
@@ -336,9 +334,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 expired_at.format("%Y-%m-%d %H:%M UTC")
             );
             let title = format!("{} has ended", service_name(&service));
-            let services = console_url(ports, &org_id, "services");
+            let services = console_url(cx, &org_id, "services");
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &org_id,
                 "entitlement_expired",
@@ -354,9 +352,9 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
                 "You have {customers} active customers of the {limit} a partner may have: {} places remain.",
                 limit.saturating_sub(customers)
             );
-            let dashboard = console_url(ports, &partner_id, "customers");
+            let dashboard = console_url(cx, &partner_id, "customers");
             tell_org(
-                ports,
+                cx,
                 envelope,
                 &partner_id,
                 "customer_limit_near",
@@ -372,8 +370,8 @@ pub async fn deliver(ports: &NotifyPorts<'_>, envelope: &EventEnvelope) -> Resul
 }
 
 /// A page of the console for one org: where an email's reader goes next.
-fn console_url(ports: &NotifyPorts<'_>, org: &OrgId, section: &str) -> String {
-    format!("{}/orgs/{org}/{section}", ports.public_base_url)
+fn console_url(cx: &Notifier<'_>, org: &OrgId, section: &str) -> String {
+    format!("{}/orgs/{org}/{section}", cx.public_base_url)
 }
 
 fn service_name(service: &str) -> String {
@@ -390,7 +388,7 @@ fn term_word(kind: crate::domain::Kind) -> &'static str {
 /// The org's notification, and the same words emailed to its full administrators.
 #[allow(clippy::too_many_arguments)]
 async fn tell_org(
-    ports: &NotifyPorts<'_>,
+    cx: &Notifier<'_>,
     envelope: &EventEnvelope,
     org_id: &OrgId,
     kind: &str,
@@ -402,13 +400,12 @@ async fn tell_org(
     let note =
         notification(&envelope.event_id.to_string(), envelope, org_id, kind, title, body.clone(), None);
     let link = link.map(|url| ("Open Partner Hub", url));
-    tell_full_admins(ports, envelope, org_id, note, |to| templates::notice(to, title, &body, link), delivered)
+    tell_full_admins(cx, envelope, org_id, note, |to| templates::notice(to, title, &body, link), delivered)
         .await
 }
 
-async fn org(ports: &NotifyPorts<'_>, id: &OrgId) -> Result<Org> {
-    ports
-        .orgs
+async fn org(cx: &Notifier<'_>, id: &OrgId) -> Result<Org> {
+    cx.store
         .get_org(id)
         .await?
         .ok_or_else(|| AppError::internal(format!("event names org {id}, which does not exist")))
@@ -449,19 +446,18 @@ fn notification(
 /// Each is sent on its own; when some bounced, the notification says so (by role:
 /// customers' notifications are read by their partners too).
 async fn tell_full_admins(
-    ports: &NotifyPorts<'_>,
+    cx: &Notifier<'_>,
     envelope: &EventEnvelope,
     org_id: &OrgId,
     mut note: Notification,
     mail_for: impl Fn(&Email) -> OutgoingEmail,
     delivered: &mut Delivered,
 ) -> Result<()> {
-    delivered.notifications += ports.notifications.record(&note).await? as usize;
-    let now = ports.clock.now();
+    delivered.notifications += cx.store.record(&note).await? as usize;
+    let now = cx.clock.now();
     let mut sends = Sends::default();
-    for admin in ports.orgs.admins_of(org_id).await?.into_iter().filter(|a| a.is_full() && a.is_current(now))
-    {
-        sends.add(&admin.email, send_once(ports, envelope, &mail_for(&admin.email)).await);
+    for admin in cx.store.admins_of(org_id).await?.into_iter().filter(|a| a.is_full() && a.is_current(now)) {
+        sends.add(&admin.email, send_once(cx, envelope, &mail_for(&admin.email)).await);
     }
     if !sends.refused.is_empty() {
         let n = sends.refused.len();
@@ -470,7 +466,7 @@ async fn tell_full_admins(
         note.body.push_str(&format!(
             " The email about this to {whom} could not be delivered: the address was refused."
         ));
-        ports.notifications.amend(&note).await?;
+        cx.store.amend(&note).await?;
     }
     sends.finish(delivered)
 }
@@ -498,7 +494,7 @@ struct Bounce {
 /// created, an org's administrator invitation); a refusal becomes that org's
 /// notification rather than a retry. `true` when the address was refused.
 async fn mail_one(
-    ports: &NotifyPorts<'_>,
+    cx: &Notifier<'_>,
     envelope: &EventEnvelope,
     tell: &OrgId,
     address: &str,
@@ -508,7 +504,7 @@ async fn mail_one(
 ) -> Result<bool> {
     let mut sends = Sends::default();
     if let Some(to) = sends.address(address) {
-        sends.add(&to, send_once(ports, envelope, &mail(&to)).await);
+        sends.add(&to, send_once(cx, envelope, &mail(&to)).await);
     }
     let refused = !sends.refused.is_empty();
     if refused {
@@ -521,7 +517,7 @@ async fn mail_one(
             bounce.body,
             bounce.customer_id,
         );
-        delivered.notifications += ports.notifications.record(&note).await? as usize;
+        delivered.notifications += cx.store.record(&note).await? as usize;
     }
     sends.finish(delivered)?;
     Ok(refused)
@@ -575,9 +571,8 @@ impl Sends {
 /// Sends unless this event's email to this address went out (or was refused)
 /// before. A transient failure gives the claim back and is an error, so a redelivery
 /// tries again; a permanent refusal is settled as refused and never retried.
-async fn send_once(ports: &NotifyPorts<'_>, envelope: &EventEnvelope, mail: &OutgoingEmail) -> Result<Sent> {
-    let claim = match ports.notifications.claim_email(&envelope.event_id, &mail.to, ports.clock.now()).await?
-    {
+async fn send_once(cx: &Notifier<'_>, envelope: &EventEnvelope, mail: &OutgoingEmail) -> Result<Sent> {
+    let claim = match cx.store.claim_email(&envelope.event_id, &mail.to, cx.clock.now()).await? {
         EmailClaim::Claimed(claim) => claim,
         EmailClaim::Sent => return Ok(Sent::Before),
         EmailClaim::Refused => return Ok(Sent::Refused),
@@ -585,17 +580,14 @@ async fn send_once(ports: &NotifyPorts<'_>, envelope: &EventEnvelope, mail: &Out
             return Err(AppError::Unavailable { retry_after: std::time::Duration::from_secs(60) })
         }
     };
-    let outcome = match ports.mailer.send(mail).await {
+    let outcome = match cx.mailer.send(mail).await {
         Ok(outcome) => outcome,
         Err(error) => {
-            ports.notifications.release_email(&envelope.event_id, &mail.to, &claim).await?;
+            cx.store.release_email(&envelope.event_id, &mail.to, &claim).await?;
             return Err(error);
         }
     };
-    ports
-        .notifications
-        .settle_email(&envelope.event_id, &mail.to, &claim, &outcome, ports.clock.now())
-        .await?;
+    cx.store.settle_email(&envelope.event_id, &mail.to, &claim, &outcome, cx.clock.now()).await?;
     Ok(match outcome {
         MailOutcome::Sent => Sent::Now,
         MailOutcome::Refused { .. } => Sent::Refused,

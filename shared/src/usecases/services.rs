@@ -1,29 +1,18 @@
 //! Services and entitlements: the catalog, adding a trial, a paid subscription or a
 //! partner's own "Resell SD-WAN" account, and reading an org's entitlements.
 
+use super::Context;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access;
+use crate::domain::DomainEvent;
 use crate::domain::{
     service, time, trial_end, Actor, AuditAction, AuditEntry, Caller, Entitlement, EntitlementStatus, Kind,
     MachineClient, OrgId, Permission, Term, GATEWAY, MAX_TRIAL_LEAD, SDWAN_ORCHESTRATOR,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::ports::{
-    AddEntitlement, Clock, ConnectionStore, EntitlementStore, EventPublisher, IdSource, OrgStore, OutboxStore,
-};
-
-pub struct ServicePorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub entitlements: &'a dyn EntitlementStore,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
+use crate::store::AddEntitlement;
 
 #[derive(Debug, Deserialize)]
 pub struct AddService {
@@ -189,7 +178,7 @@ fn entitlement_for(
 }
 
 pub async fn add_service(
-    ports: &ServicePorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     input: AddService,
@@ -197,25 +186,25 @@ pub async fn add_service(
     let resell = input.kind == "resell";
     let standing = if resell {
         // A partner's own provider account: full administrators of a partner only.
-        access::partner_admin_with(ports.orgs, ports.clock, caller, org, None).await?
+        access::partner_admin_with(cx, caller, org, None).await?
     } else {
-        access::admin_with(ports.orgs, ports.clock, caller, org, Permission::ServicesManage).await?
+        access::admin_with(cx, caller, org, Permission::ServicesManage).await?
     };
-    let now = ports.clock.now();
-    let entitlement = entitlement_for(input, org, caller, now, ports.ids.uuid())?;
+    let now = cx.clock.now();
+    let entitlement = entitlement_for(input, org, caller, now, cx.ids.uuid())?;
     let event = DomainEvent::ServiceAdded {
         org_id: org.clone(),
         entitlement_id: entitlement.entitlement_id,
         service: entitlement.service.clone(),
         kind: entitlement.kind,
     }
-    .envelope(ports.ids.uuid(), now)?;
+    .envelope(cx.ids.uuid(), now)?;
     let dirty = affected_months(&entitlement, now);
     for _ in 0..crate::store::MAX_TRANSACTION_ATTEMPTS {
         // A paid entitlement converts a trial of the same service that runs now.
         let converts = match entitlement.kind {
-            Kind::Paid => ports
-                .entitlements
+            Kind::Paid => cx
+                .store
                 .entitlements_of(org)
                 .await?
                 .into_iter()
@@ -224,7 +213,7 @@ pub async fn add_service(
         };
         let audit = vec![AuditEntry::new(
             org,
-            ports.ids.uuid(),
+            cx.ids.uuid(),
             now,
             standing.actor(caller),
             AuditAction::ServiceAdded,
@@ -236,13 +225,8 @@ pub async fn add_service(
                 "converted_trial": converts.as_ref().map(|t| t.entitlement_id),
             }),
         )];
-        match ports
-            .entitlements
-            .add_entitlement(&entitlement, now, converts.as_ref(), &dirty, &event, &audit)
-            .await?
-        {
+        match cx.store.add_entitlement(&entitlement, now, converts.as_ref(), &dirty, &event, &audit).await? {
             AddEntitlement::Added => {
-                outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
                 return Ok(EntitlementView::of(&entitlement, now));
             }
             AddEntitlement::AlreadyEntitled => return Err(AppError::AlreadyEntitled),
@@ -285,17 +269,17 @@ pub struct Decline {
 /// `POST /v1/orgs/{org_id}/entitlements/{entitlement_id}/approve` (the sales desk):
 /// a pending trial runs `trial_days` from now.
 pub async fn approve(
-    ports: &ServicePorts<'_>,
+    cx: &Context<'_>,
     desk: &MachineClient,
     org: &OrgId,
     entitlement_id: &str,
 ) -> Result<EntitlementView> {
-    settle(ports, desk, org, entitlement_id, None).await
+    settle(cx, desk, org, entitlement_id, None).await
 }
 
 /// `POST /v1/orgs/{org_id}/entitlements/{entitlement_id}/decline` (the sales desk).
 pub async fn decline(
-    ports: &ServicePorts<'_>,
+    cx: &Context<'_>,
     desk: &MachineClient,
     org: &OrgId,
     entitlement_id: &str,
@@ -305,12 +289,12 @@ pub async fn decline(
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
         return Err(AppError::invalid("reason must be at most 1000 characters"));
     }
-    settle(ports, desk, org, entitlement_id, Some(reason)).await
+    settle(cx, desk, org, entitlement_id, Some(reason)).await
 }
 
 /// Approves (`declined: None`) or declines a pending trial.
 async fn settle(
-    ports: &ServicePorts<'_>,
+    cx: &Context<'_>,
     desk: &MachineClient,
     org: &OrgId,
     entitlement_id: &str,
@@ -318,8 +302,8 @@ async fn settle(
 ) -> Result<EntitlementView> {
     let not_found = || AppError::not_found("entitlement not found");
     let id = uuid::Uuid::parse_str(entitlement_id).map_err(|_| not_found())?;
-    let before = ports.entitlements.entitlement(org, &id).await?.ok_or_else(not_found)?;
-    let now = ports.clock.now();
+    let before = cx.store.entitlement(org, &id).await?.ok_or_else(not_found)?;
+    let now = cx.clock.now();
     if before.status(now) != EntitlementStatus::TrialPending {
         return Err(AppError::Conflict(format!(
             "the entitlement is {}, not a trial waiting for approval",
@@ -354,10 +338,10 @@ async fn settle(
             (event, AuditAction::TrialDeclined)
         }
     };
-    let event = event.envelope(ports.ids.uuid(), now)?;
+    let event = event.envelope(cx.ids.uuid(), now)?;
     let audit = AuditEntry::new(
         org,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         now,
         Actor::machine(desk),
         action,
@@ -369,40 +353,31 @@ async fn settle(
             "expires_at": after.expires_at,
         }),
     );
-    if !ports.entitlements.settle_trial(&before, &after, &event, &audit).await? {
+    if !cx.store.settle_trial(&before, &after, &event, &audit).await? {
         return Err(AppError::Conflict("the trial is no longer waiting for approval".into()));
     }
-    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
     Ok(EntitlementView::of(&after, now))
 }
 
 /// `GET /v1/orgs/{org_id}/entitlements`: the org's own administrators, or an
 /// administrator of a partner connected to it.
-pub async fn entitlements(
-    ports: &ServicePorts<'_>,
-    caller: &Caller,
-    org: &OrgId,
-) -> Result<Vec<EntitlementView>> {
-    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err()
-        && !is_connected_partner_admin(ports, caller, org).await?
+pub async fn entitlements(cx: &Context<'_>, caller: &Caller, org: &OrgId) -> Result<Vec<EntitlementView>> {
+    if access::admin_of(cx, caller, org).await.is_err()
+        && !is_connected_partner_admin(cx, caller, org).await?
     {
         return Err(AppError::not_found("organization not found"));
     }
-    let now = ports.clock.now();
-    Ok(ports.entitlements.entitlements_of(org).await?.iter().map(|e| EntitlementView::of(e, now)).collect())
+    let now = cx.clock.now();
+    Ok(cx.store.entitlements_of(org).await?.iter().map(|e| EntitlementView::of(e, now)).collect())
 }
 
-async fn is_connected_partner_admin(
-    ports: &ServicePorts<'_>,
-    caller: &Caller,
-    customer: &OrgId,
-) -> Result<bool> {
-    let now = ports.clock.now();
-    for (admin, org) in ports.orgs.orgs_of_admin(&caller.sub).await? {
+async fn is_connected_partner_admin(cx: &Context<'_>, caller: &Caller, customer: &OrgId) -> Result<bool> {
+    let now = cx.clock.now();
+    for (admin, org) in cx.store.orgs_of_admin(&caller.sub).await? {
         // A connected partner's administrators read what the customer holds.
         if org.is_partner()
             && admin.is_current(now)
-            && ports.connections.connection(&org.org_id, customer).await?.is_some()
+            && cx.store.connection(&org.org_id, customer).await?.is_some()
         {
             return Ok(true);
         }

@@ -1,10 +1,11 @@
 //! `POST /v1/signup`: a new standard org whose first full administrator is the caller.
 
+use super::Context;
 use serde::Deserialize;
 
 use crate::domain::{Actor, Administrator, AuditAction, AuditEntry, Caller, Country, Org, OrgName, Tenancy};
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, CreateOrg, IdSource, OrgStore};
+use crate::store::CreateOrg;
 
 /// Random ORGIDs collide rarely; a few fresh draws settle any race.
 const MAX_ORG_ID_DRAWS: usize = 10;
@@ -16,19 +17,13 @@ pub struct SignUp {
     pub country: Option<String>,
 }
 
-pub async fn sign_up(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    ids: &dyn IdSource,
-    caller: &Caller,
-    input: SignUp,
-) -> Result<Org> {
+pub async fn sign_up(cx: &Context<'_>, caller: &Caller, input: SignUp) -> Result<Org> {
     let name = OrgName::parse("name", &input.name)?.into_inner();
     let country = input.country.as_deref().map(Country::parse).transpose()?.map(Country::into_inner);
-    let now = clock.now();
+    let now = cx.clock.now();
     for _ in 0..MAX_ORG_ID_DRAWS {
         let org = Org {
-            org_id: ids.org_id(),
+            org_id: cx.ids.org_id(),
             name: name.clone(),
             country: country.clone(),
             tenancy: Tenancy::Standard,
@@ -38,14 +33,14 @@ pub async fn sign_up(
         let admin = Administrator::full(org.org_id.clone(), caller.sub.clone(), caller.email.clone(), now);
         let audit = AuditEntry::new(
             &org.org_id,
-            ids.uuid(),
+            cx.ids.uuid(),
             now,
             Actor::person(caller),
             AuditAction::OrgCreated,
             org.org_id.to_string(),
             serde_json::json!({"name": org.name, "tenancy": org.tenancy}),
         );
-        match store.create_org(&org, &admin, &[audit]).await? {
+        match cx.store.create_org(&org, &admin, &[audit]).await? {
             CreateOrg::Created => {
                 tracing::info!(org_id = %org.org_id, "org created");
                 return Ok(org);

@@ -3,29 +3,18 @@
 //! org item's `open_tickets` counter moves in the same transaction as each change, so
 //! the partner's dashboard shows an exact number.
 
+use super::Context;
 use serde::Deserialize;
 
 use super::access;
+use crate::domain::DomainEvent;
 use crate::domain::{
     ticket_id, ticket_subject, AuditAction, AuditEntry, Caller, OrgId, Permission, Severity, SupportTicket,
     TicketStatus,
 };
 use crate::error::{AppError, Result};
-use crate::events::{outbox, DomainEvent};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ports::{
-    Clock, CloseTicket, ConnectionStore, EventPublisher, IdSource, OrgStore, OutboxStore, TicketStore,
-};
-
-pub struct SupportPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub tickets: &'a dyn TicketStore,
-    pub outbox: &'a dyn OutboxStore,
-    pub publisher: &'a dyn EventPublisher,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-}
+use crate::store::CloseTicket;
+use crate::store::{Page, PageRequest};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,16 +26,16 @@ pub struct OpenTicket {
 
 /// `POST /v1/orgs/{org_id}/support-tickets`: any administrator of the org.
 pub async fn open(
-    ports: &SupportPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     input: OpenTicket,
 ) -> Result<SupportTicket> {
-    let standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
+    let standing = access::admin_of(cx, caller, org).await?;
     let subject = ticket_subject(&input.subject)?;
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let ticket = SupportTicket {
-        ticket_id: ticket_id(now, ports.ids.uuid()),
+        ticket_id: ticket_id(now, cx.ids.uuid()),
         org_id: org.clone(),
         subject,
         severity: input.severity.unwrap_or_default(),
@@ -62,45 +51,39 @@ pub async fn open(
         subject: ticket.subject.clone(),
         severity: ticket.severity,
     }
-    .envelope(ports.ids.uuid(), now)?;
+    .envelope(cx.ids.uuid(), now)?;
     let audit = AuditEntry::new(
         org,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         now,
         standing.actor(caller),
         AuditAction::TicketOpened,
         ticket.ticket_id.to_string(),
         serde_json::json!({"subject": ticket.subject, "severity": ticket.severity}),
     );
-    if !ports.tickets.open_ticket(&ticket, &event, &audit).await? {
+    if !cx.store.open_ticket(&ticket, &event, &audit).await? {
         return Err(access::no_standing());
     }
-    outbox::publish_committed(ports.publisher, ports.outbox, std::slice::from_ref(&event)).await;
     Ok(ticket)
 }
 
 /// `POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close`: any administrator of
 /// the org. Closing a closed ticket answers it unchanged.
-pub async fn close(
-    ports: &SupportPorts<'_>,
-    caller: &Caller,
-    org: &OrgId,
-    ticket: &str,
-) -> Result<SupportTicket> {
-    let standing = access::admin_of(ports.orgs, ports.clock, caller, org).await?;
+pub async fn close(cx: &Context<'_>, caller: &Caller, org: &OrgId, ticket: &str) -> Result<SupportTicket> {
+    let standing = access::admin_of(cx, caller, org).await?;
     let not_found = || AppError::not_found("support ticket not found");
     let ticket_id = uuid::Uuid::parse_str(ticket).map_err(|_| not_found())?;
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     let audit = AuditEntry::new(
         org,
-        ports.ids.uuid(),
+        cx.ids.uuid(),
         now,
         standing.actor(caller),
         AuditAction::TicketClosed,
         ticket_id.to_string(),
         serde_json::json!({}),
     );
-    match ports.tickets.close_ticket(org, &ticket_id, now, &caller.email, &audit).await? {
+    match cx.store.close_ticket(org, &ticket_id, now, &caller.email, &audit).await? {
         CloseTicket::Closed(ticket) | CloseTicket::AlreadyClosed(ticket) => Ok(ticket),
         CloseTicket::NotFound => Err(not_found()),
     }
@@ -109,37 +92,31 @@ pub async fn close(
 /// `GET /v1/orgs/{org_id}/support-tickets?status=`: the org's administrators, or an
 /// administrator of a connected partner with full access or `customer-dashboard.view`.
 pub async fn list(
-    ports: &SupportPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org: &OrgId,
     status: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<SupportTicket>> {
     let status = status.map(TicketStatus::parse).transpose()?;
-    if access::admin_of(ports.orgs, ports.clock, caller, org).await.is_err() {
-        connected_partner_reader(ports.orgs, ports.connections, ports.clock, caller, org).await?;
+    if access::admin_of(cx, caller, org).await.is_err() {
+        connected_partner_reader(cx, caller, org).await?;
     }
-    let (tickets, next) = ports.tickets.tickets_of(org, status, page).await?;
-    Ok(page.answer(tickets, next))
+    let Page { items: tickets, next } = cx.store.tickets_of(org, status, page).await?;
+    Ok(Page::new(tickets, next))
 }
 
 /// The caller administers a partner connected to `customer` with full access or
 /// `customer-dashboard.view`: 404 when they administer no connected partner (no
 /// standing), 403 when they do but lack the access.
-pub async fn connected_partner_reader(
-    orgs: &dyn OrgStore,
-    connections: &dyn ConnectionStore,
-    clock: &dyn Clock,
-    caller: &Caller,
-    customer: &OrgId,
-) -> Result<()> {
-    let now = clock.now();
+pub async fn connected_partner_reader(cx: &Context<'_>, caller: &Caller, customer: &OrgId) -> Result<()> {
+    let now = cx.clock.now();
     let mut lacks_permission = false;
-    for (admin, org) in orgs.orgs_of_admin(&caller.sub).await? {
+    for (admin, org) in cx.store.orgs_of_admin(&caller.sub).await? {
         if !org.is_partner() || !admin.is_current(now) {
             continue;
         }
-        if connections.connection(&org.org_id, customer).await?.is_none() {
+        if cx.store.connection(&org.org_id, customer).await?.is_none() {
             continue;
         }
         if admin.can(Permission::CustomerDashboardView) {

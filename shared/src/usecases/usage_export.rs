@@ -2,6 +2,9 @@
 //! written to storage part by part as it is produced, so memory does not grow with
 //! the number of rows; the caller gets a link to the finished file.
 
+use super::Context;
+use crate::exports::S3Exports;
+use crate::store::Page;
 use serde::Serialize;
 
 use super::access;
@@ -9,16 +12,7 @@ use super::usage_csv;
 use super::usage_report::{rollups, MonthRange};
 use crate::domain::{month_of, Caller, OrgId, Permission};
 use crate::error::Result;
-use crate::http::pagination::PageRequest;
-use crate::ports::{Clock, ConnectionStore, ExportStorage, OrgStore, UsageStore};
-
-pub struct ExportPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub usage: &'a dyn UsageStore,
-    pub storage: &'a dyn ExportStorage,
-    pub clock: &'a dyn Clock,
-}
+use crate::store::PageRequest;
 
 #[derive(Debug, Serialize)]
 pub struct Exported {
@@ -33,27 +27,27 @@ pub fn filename(partner: &OrgId, range: &MonthRange) -> String {
 }
 
 pub async fn export(
-    ports: &ExportPorts<'_>,
+    cx: &Context<'_>,
+    storage: &S3Exports,
     caller: &Caller,
     partner: &OrgId,
     range: &MonthRange,
 ) -> Result<Exported> {
-    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, Some(Permission::LicensingView))
-        .await?;
+    access::partner_admin_with(cx, caller, partner, Some(Permission::LicensingView)).await?;
     let name = filename(partner, range);
-    let key = format!("exports/{partner}/{}-{name}", ports.clock.now().format("%Y%m%dT%H%M%S%.3f"));
-    let mut sink = ports.storage.start(&key, &name).await?;
+    let key = format!("exports/{partner}/{}-{name}", cx.clock.now().format("%Y%m%dT%H%M%S%.3f"));
+    let mut sink = storage.start(&key, &name).await?;
     sink.write(usage_csv::header()?).await?;
     let mut rows = 0;
     let mut page = PageRequest::first(100);
     loop {
-        let (connections, next) = ports.connections.customers_of(partner, &page).await?;
+        let Page { items: connections, next } = cx.store.customers_of(partner, &page).await?;
         let ids: Vec<OrgId> = connections.iter().map(|c| c.customer_id.clone()).collect();
-        let orgs = ports.orgs.orgs(&ids).await?;
+        let orgs = cx.store.orgs(&ids).await?;
         for id in &ids {
             let Some(org) = orgs.get(id) else { continue };
-            for service in ports.usage.services_with_usage(id).await? {
-                let found = rollups(ports.usage, id, &service, range).await?;
+            for service in cx.store.services_with_usage(id).await? {
+                let found = rollups(cx.store, id, &service, range).await?;
                 rows += usage_csv::row_count(&found);
                 sink.write(usage_csv::rows(org, &found)?).await?;
             }

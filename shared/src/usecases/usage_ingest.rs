@@ -1,6 +1,7 @@
 //! `POST /v1/usage-records`: the services' telemetry feed. Every record is checked
 //! before anything is stored; user ids are kept only as a keyed hash.
 
+use super::Context;
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
@@ -11,7 +12,6 @@ use sha2::Sha256;
 
 use crate::domain::{service, time, BandwidthDay, MachineClient, MeteredBy, OrgId, UsageRecord, UserDay};
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, IdSource, OrgStore, UsageStore};
 
 pub const MAX_RECORDS: usize = 500;
 const MAX_USER_LEN: usize = 256;
@@ -35,14 +35,6 @@ impl UserHasher {
         mac.update(user.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
-}
-
-pub struct IngestPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub usage: &'a dyn UsageStore,
-    pub clock: &'a dyn Clock,
-    pub ids: &'a dyn IdSource,
-    pub hasher: &'a UserHasher,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,27 +125,32 @@ fn parse_record(record: &Value, index: usize, latest: NaiveDate, hasher: &UserHa
 
 /// Checks all records, then stores them; answers how many were accepted.
 /// The feed's client is vouched for by its scope (see `http::ApiCall::machine`).
-pub async fn ingest(ports: &IngestPorts<'_>, feed: &MachineClient, input: Ingest) -> Result<usize> {
+pub async fn ingest(
+    cx: &Context<'_>,
+    hasher: &UserHasher,
+    feed: &MachineClient,
+    input: Ingest,
+) -> Result<usize> {
     if input.records.is_empty() || input.records.len() > MAX_RECORDS {
         return Err(AppError::invalid(format!("records must hold 1 to {MAX_RECORDS} records")));
     }
-    let now = ports.clock.now();
+    let now = cx.clock.now();
     // A feed in another time zone may already report tomorrow.
     let latest = now.date_naive().succ_opt().unwrap_or(now.date_naive());
     let records = input
         .records
         .iter()
         .enumerate()
-        .map(|(index, record)| parse_record(record, index, latest, ports.hasher))
+        .map(|(index, record)| parse_record(record, index, latest, hasher))
         .collect::<Result<Vec<_>>>()?;
     let ids: Vec<OrgId> =
         records.iter().map(|r| r.org_id().clone()).collect::<HashSet<_>>().into_iter().collect();
-    let known = ports.orgs.orgs(&ids).await?;
+    let known = cx.store.orgs(&ids).await?;
     if let Some(index) = records.iter().position(|r| !known.contains_key(r.org_id())) {
         return Err(AppError::invalid(format!("records[{index}].org_id: no such organization")));
     }
-    let touched = format!("{}#{}", crate::store::keys::timestamp(&now), ports.ids.uuid());
-    ports.usage.put_records(&records, &touched).await?;
+    let touched = format!("{}#{}", crate::store::keys::timestamp(&now), cx.ids.uuid());
+    cx.store.put_records(&records, &touched).await?;
     tracing::info!(client = %feed.client_id, records = records.len(), "usage records accepted");
     Ok(records.len())
 }

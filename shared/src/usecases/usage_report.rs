@@ -1,6 +1,7 @@
 //! Usage trends for one org and service: JSON as the contract gives it, or CSV.
 //! A partner sees only connected customers, and never a user id or hash.
 
+use super::Context;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
@@ -10,17 +11,10 @@ use crate::domain::{
     GatewayCommitment, MeteredBy, MonthlyRollup, Org, OrgId, Permission, Term,
 };
 use crate::error::{AppError, Result};
-use crate::ports::{Clock, ConnectionStore, OrgStore, UsageStore};
+use crate::store::DynamoStore;
 
 /// The longest range one answer covers.
 pub const MAX_MONTHS: usize = 36;
-
-pub struct ReportPorts<'a> {
-    pub orgs: &'a dyn OrgStore,
-    pub connections: &'a dyn ConnectionStore,
-    pub usage: &'a dyn UsageStore,
-    pub clock: &'a dyn Clock,
-}
 
 /// Whole months, first days, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +146,7 @@ pub struct Rollups {
 }
 
 pub async fn rollups(
-    usage: &dyn UsageStore,
+    usage: &DynamoStore,
     org: &OrgId,
     service_id: &str,
     range: &MonthRange,
@@ -260,31 +254,30 @@ impl Rollups {
 
 /// A connected partner's administrator (full or `licensing.view`) asks about a customer.
 pub async fn for_partner(
-    ports: &ReportPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     partner: &OrgId,
     customer: &OrgId,
     service_id: Option<&str>,
     range: &MonthRange,
 ) -> Result<(Org, Rollups)> {
-    access::partner_admin_with(ports.orgs, ports.clock, caller, partner, Some(Permission::LicensingView))
-        .await?;
+    access::partner_admin_with(cx, caller, partner, Some(Permission::LicensingView)).await?;
     let not_connected = || AppError::not_found("this customer is not connected to the partner");
-    ports.connections.connection(partner, customer).await?.ok_or_else(not_connected)?;
-    let org = ports.orgs.get_org(customer).await?.ok_or_else(not_connected)?;
+    cx.store.connection(partner, customer).await?.ok_or_else(not_connected)?;
+    let org = cx.store.get_org(customer).await?.ok_or_else(not_connected)?;
     let service_id = service_id.ok_or_else(|| AppError::invalid("service is required"))?;
-    Ok((org, rollups(ports.usage, customer, service_id, range).await?))
+    Ok((org, rollups(cx.store, customer, service_id, range).await?))
 }
 
 /// The org's own administrators ask about their usage.
 pub async fn for_org(
-    ports: &ReportPorts<'_>,
+    cx: &Context<'_>,
     caller: &Caller,
     org_id: &OrgId,
     service_id: Option<&str>,
     range: &MonthRange,
 ) -> Result<(Org, Rollups)> {
-    let standing = access::admin_of(ports.orgs, ports.clock, caller, org_id).await?;
+    let standing = access::admin_of(cx, caller, org_id).await?;
     let service_id = service_id.ok_or_else(|| AppError::invalid("service is required"))?;
-    Ok((standing.org, rollups(ports.usage, org_id, service_id, range).await?))
+    Ok((standing.org, rollups(cx.store, org_id, service_id, range).await?))
 }

@@ -3,6 +3,7 @@
 //! so running it twice gives the same rollups, and a record that arrives late for an
 //! earlier day is picked up by the next run.
 
+use super::Context;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -13,16 +14,9 @@ use crate::domain::{
     GatewayCommitment, Kind, MonthlyRollup, OrgId, Term, GATEWAY,
 };
 use crate::error::Result;
-use crate::ports::{Clock, EntitlementStore, UsageStore};
 
 const BATCH: u32 = 200;
 const MAX_BATCHES: usize = 10_000;
-
-pub struct RollupPorts<'a> {
-    pub usage: &'a dyn UsageStore,
-    pub entitlements: &'a dyn EntitlementStore,
-    pub clock: &'a dyn Clock,
-}
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct RollupReport {
@@ -76,11 +70,11 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
 /// hundred customers inside one scheduled invocation.
 const CONCURRENCY: usize = 16;
 
-pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
+pub async fn run(cx: &Context<'_>) -> Result<RollupReport> {
     use futures::stream::{self, TryStreamExt};
     let mut report = RollupReport::default();
     for _ in 0..MAX_BATCHES {
-        let dirty = ports.usage.dirty_days(BATCH).await?;
+        let dirty = cx.store.dirty_days(BATCH).await?;
         if dirty.is_empty() {
             break;
         }
@@ -88,7 +82,7 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
         let mut entitlements_by_org: HashMap<OrgId, Vec<Entitlement>> = HashMap::new();
         for day in &dirty {
             if !entitlements_by_org.contains_key(&day.org_id) {
-                let found = ports.entitlements.entitlements_of(&day.org_id).await?;
+                let found = cx.store.entitlements_of(&day.org_id).await?;
                 entitlements_by_org.insert(day.org_id.clone(), found);
             }
         }
@@ -96,8 +90,8 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
         stream::iter(dirty.iter().map(Ok))
             .try_for_each_concurrent(CONCURRENCY, |day| async move {
                 let rollup =
-                    daily(ports, entitlements(&day.org_id), &day.org_id, &day.service, day.date).await?;
-                ports.usage.put_daily(&rollup).await
+                    daily(cx, entitlements(&day.org_id), &day.org_id, &day.service, day.date).await?;
+                cx.store.put_daily(&rollup).await
             })
             .await?;
         report.days += dirty.len();
@@ -105,7 +99,7 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
             .iter()
             .map(|d| (d.org_id.clone(), d.service.clone(), d.date.with_day(1).unwrap_or(d.date)))
             .collect();
-        let months = expand_gateway_periods(ports, months).await?;
+        let months = expand_gateway_periods(cx, months).await?;
         // A gateway month reads the daily rollups of its period, so months of one org
         // and service go in order; different ones side by side.
         let mut by_series: BTreeMap<(OrgId, String), Vec<NaiveDate>> = BTreeMap::new();
@@ -118,9 +112,8 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
                 let entitlements = entitlements(&org);
                 async move {
                     for first in firsts {
-                        ports
-                            .usage
-                            .put_monthly(&monthly(ports, entitlements, &org, &service, first).await?)
+                        cx.store
+                            .put_monthly(&monthly(cx, entitlements, &org, &service, first).await?)
                             .await?;
                     }
                     Ok::<(), crate::error::AppError>(())
@@ -128,7 +121,7 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
             })
             .await?;
         stream::iter(dirty.iter().map(Ok))
-            .try_for_each_concurrent(CONCURRENCY, |day| ports.usage.clear_dirty(day))
+            .try_for_each_concurrent(CONCURRENCY, |day| cx.store.clear_dirty(day))
             .await?;
     }
     Ok(report)
@@ -137,14 +130,14 @@ pub async fn run(ports: &RollupPorts<'_>) -> Result<RollupReport> {
 /// A gateway month's cumulative use feeds every later month of its billing period,
 /// so those are rolled up again too (up to the current month), in order.
 async fn expand_gateway_periods(
-    ports: &RollupPorts<'_>,
+    cx: &Context<'_>,
     months: BTreeSet<(OrgId, String, NaiveDate)>,
 ) -> Result<Vec<(OrgId, String, NaiveDate)>> {
-    let this_month = ports.clock.now().date_naive().with_day(1).unwrap_or_default();
+    let this_month = cx.clock.now().date_naive().with_day(1).unwrap_or_default();
     let mut all: BTreeSet<(OrgId, String, NaiveDate)> = BTreeSet::new();
     for (org, service, first) in months {
         if service == GATEWAY {
-            let entitlements = ports.entitlements.entitlements_of(&org).await?;
+            let entitlements = cx.store.entitlements_of(&org).await?;
             let mut month = first;
             while month <= this_month {
                 let next = month.checked_add_months(Months::new(1)).unwrap_or(this_month);
@@ -165,14 +158,14 @@ async fn expand_gateway_periods(
 }
 
 async fn daily(
-    ports: &RollupPorts<'_>,
+    cx: &Context<'_>,
     entitlements: &[Entitlement],
     org: &OrgId,
     service: &str,
     date: NaiveDate,
 ) -> Result<DailyRollup> {
     if service == GATEWAY {
-        let mb = ports.usage.bandwidth(org, date).await?.unwrap_or(0.0);
+        let mb = cx.store.bandwidth(org, date).await?.unwrap_or(0.0);
         return Ok(DailyRollup {
             org_id: org.clone(),
             service: service.to_string(),
@@ -184,7 +177,7 @@ async fn daily(
             used_gb: mb_to_gb(mb),
         });
     }
-    let users = ports.usage.user_days(org, service, date).await?;
+    let users = cx.store.user_days(org, service, date).await?;
     let assigned = users.iter().filter(|u| u.assigned).count() as u32;
     let purchased = purchased_on(entitlements, service, date);
     Ok(DailyRollup {
@@ -200,7 +193,7 @@ async fn daily(
 }
 
 async fn monthly(
-    ports: &RollupPorts<'_>,
+    cx: &Context<'_>,
     entitlements: &[Entitlement],
     org: &OrgId,
     service: &str,
@@ -212,7 +205,7 @@ async fn monthly(
         let entitlement =
             paid_on(entitlements, GATEWAY, last).or_else(|| paid_on(entitlements, GATEWAY, first));
         let period_start = billing_period_start(entitlement, first);
-        let days = ports.usage.daily_rollups(org, service, period_start, last).await?;
+        let days = cx.store.daily_rollups(org, service, period_start, last).await?;
         let month_days = days.iter().filter(|d| d.date >= first);
         rollup.used_gb = round_gb(month_days.map(|d| d.used_gb).sum());
         rollup.cumulative_gb = round_gb(days.iter().map(|d| d.used_gb).sum());
@@ -232,7 +225,7 @@ async fn monthly(
     }
     use futures::stream::{self, StreamExt};
     let days: Vec<(NaiveDate, Result<Vec<crate::domain::UserDay>>)> = stream::iter(days_of_month(first))
-        .map(|date| async move { (date, ports.usage.user_days(org, service, date).await) })
+        .map(|date| async move { (date, cx.store.user_days(org, service, date).await) })
         .buffered(8)
         .collect()
         .await;

@@ -1,10 +1,10 @@
 //! `GET /v1/me`: the caller and the orgs they administer.
 
+use super::Context;
 use serde::Serialize;
 
 use crate::domain::{Access, Actor, AuditAction, AuditEntry, Caller, OrgId, Permission, Program};
 use crate::error::Result;
-use crate::ports::{Clock, IdSource, OrgStore};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Me {
@@ -23,17 +23,12 @@ pub struct MyOrg {
 
 /// The caller's orgs. An account a partner created for the caller's (verified)
 /// email becomes theirs here, on their first look.
-pub async fn who_am_i(
-    store: &dyn OrgStore,
-    clock: &dyn Clock,
-    ids: &dyn IdSource,
-    caller: &Caller,
-) -> Result<Me> {
-    let now = clock.now();
+pub async fn who_am_i(cx: &Context<'_>, caller: &Caller) -> Result<Me> {
+    let now = cx.clock.now();
     let audit = |org: &OrgId| {
         AuditEntry::new(
             org,
-            ids.uuid(),
+            cx.ids.uuid(),
             now,
             Actor::person(caller),
             AuditAction::AdminAccepted,
@@ -41,8 +36,9 @@ pub async fn who_am_i(
             serde_json::json!({"access": Access::Full, "as": "contact of an account a partner created"}),
         )
     };
-    store.claim_pending_admin(&caller.sub, &caller.email, now, &audit).await?;
-    let orgs = store
+    cx.store.claim_pending_admin(&caller.sub, &caller.email, now, &audit).await?;
+    let orgs = cx
+        .store
         .orgs_of_admin(&caller.sub)
         .await?
         .into_iter()

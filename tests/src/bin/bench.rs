@@ -276,7 +276,7 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     config.s3_force_path_style = true;
     let app = partner_hub::App::new(&gw.sdk, config);
     let started = Instant::now();
-    let report = partner_hub::usecases::usage_rollup::run(&app.rollup_ports()).await.expect("rollup");
+    let report = partner_hub::usecases::usage_rollup::run(&app.context()).await.expect("rollup");
     let rollup = started.elapsed();
 
     // The bare cost of one day's read: Query of one org's users on one day.
@@ -315,7 +315,8 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     let partner_id = partner_hub::domain::OrgId::parse(&partner).expect("partner");
     let started = Instant::now();
     let (exported, peak) = peak_heap(partner_hub::usecases::usage_export::export(
-        &app.export_ports(),
+        &app.context(),
+        &app.exports,
         &caller,
         &partner_id,
         &range,
@@ -329,7 +330,8 @@ async fn usage_bench(gw: &Gateway, _token: &str) -> String {
         partner_hub::usecases::usage_report::MonthRange::parse(Some(&this_month), Some(&this_month), today)
             .expect("range");
     let (small, small_peak) = peak_heap(partner_hub::usecases::usage_export::export(
-        &app.export_ports(),
+        &app.context(),
+        &app.exports,
         &caller,
         &partner_id,
         &one_month,

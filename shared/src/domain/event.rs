@@ -1,11 +1,50 @@
-//! The events Partner Hub puts on the bus, one variant per `detail-type`.
+//! The events Partner Hub puts on the bus, one variant per `detail-type`, and the
+//! envelope each is written to the table's outbox in (the stream carries it to the
+//! bus): `source: "partnerhub"`, and a detail that always carries a unique
+//! `event_id` and `occurred_at`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::EventEnvelope;
 use crate::domain::{Kind, OrgId, Origin, RemovedBy, Severity};
 use crate::error::{AppError, Result};
+
+/// The bus's `source` of every event.
+pub const EVENT_SOURCE: &str = "partnerhub";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    pub detail_type: String,
+    pub event_id: uuid::Uuid,
+    pub occurred_at: DateTime<Utc>,
+    /// The event's own fields; `event_id` and `occurred_at` are added on publishing.
+    pub detail: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An event's `detail` as the bus delivers it: its own fields beside the
+/// `event_id` and `occurred_at` every Partner Hub event carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub event_id: uuid::Uuid,
+    pub occurred_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl EventEnvelope {
+    /// The event a rule delivered, from its `detail-type` and `detail`.
+    pub fn from_bus(detail_type: String, detail: EventDetail) -> Self {
+        Self { detail_type, event_id: detail.event_id, occurred_at: detail.occurred_at, detail: detail.fields }
+    }
+
+    /// The detail as it goes on the bus.
+    pub fn detail_json(&self) -> serde_json::Value {
+        let mut detail = self.detail.clone();
+        detail.insert("event_id".into(), self.event_id.to_string().into());
+        detail.insert("occurred_at".into(), self.occurred_at.to_rfc3339().into());
+        serde_json::Value::Object(detail)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "detail_type", content = "detail")]

@@ -1,0 +1,42 @@
+//! The local gateway runs every function the template declares, in process: this
+//! writes the list of their handlers from `template.yaml` (`OUT_DIR/functions.rs`),
+//! so a function is named in one place. Each function's crate is a dependency of
+//! this one; a template function without its crate fails to compile here, and a
+//! crate the template does not name fails `tests/tests/template.rs`.
+
+#[allow(dead_code)]
+#[path = "src/template.rs"]
+mod template;
+
+fn main() {
+    let path = template::Template::default_path();
+    println!("cargo:rerun-if-changed={}", path.display());
+    println!("cargo:rerun-if-env-changed=PARTNER_HUB_TEMPLATE");
+    let template = match template::Template::load(&path) {
+        Ok(template) => template,
+        Err(error) => {
+            println!("cargo:error={error}");
+            std::process::exit(1);
+        }
+    };
+    let (mut http, mut events) = (String::new(), String::new());
+    for (binary, is_http) in template.function_kinds() {
+        let krate = binary.replace('-', "_");
+        if is_http {
+            http.push_str(&format!("        (\"{binary}\".to_string(), http_function!(app, {krate}::ROUTES)),\n"));
+        } else {
+            events.push_str(&format!("        (\"{binary}\".to_string(), event_function!(app, {krate}::handle)),\n"));
+        }
+    }
+    let code = format!(
+        "/// Each HTTP function's routes under its binary name (from template.yaml).\n\
+         pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {{\n    HashMap::from([\n{http}    ])\n}}\n\n\
+         /// Each event-driven function's handler under its binary name (from template.yaml).\n\
+         pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {{\n    HashMap::from([\n{events}    ])\n}}\n"
+    );
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("functions.rs");
+    if let Err(error) = std::fs::write(&out, code) {
+        println!("cargo:error=writing {}: {error}", out.display());
+        std::process::exit(1);
+    }
+}
