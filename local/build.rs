@@ -23,14 +23,16 @@ fn main() {
     for (binary, is_http) in template.function_kinds() {
         let krate = binary.replace('-', "_");
         if is_http {
-            http.push_str(&format!("        (\"{binary}\".to_string(), http_function!(app, {krate}::ROUTES)),\n"));
+            http.push_str(&format!("        (\"{binary}\", {krate}::ROUTES),\n"));
         } else {
-            events.push_str(&format!("        (\"{binary}\".to_string(), event_function!(app, {krate}::handle)),\n"));
+            events.push_str(&format!(
+                "        (\"{binary}\".to_string(), event_function!(app, {krate}::handle)),\n"
+            ));
         }
     }
     let code = format!(
         "/// Each HTTP function's routes under its binary name (from template.yaml).\n\
-         pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {{\n    HashMap::from([\n{http}    ])\n}}\n\n\
+         pub fn function_routes() -> Vec<(&'static str, &'static [Route])> {{\n    vec![\n{http}    ]\n}}\n\n\
          /// Each event-driven function's handler under its binary name (from template.yaml).\n\
          pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {{\n    HashMap::from([\n{events}    ])\n}}\n"
     );

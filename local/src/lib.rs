@@ -22,6 +22,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use partner_hub::config::Config;
+use partner_hub::runtime::Route;
 use partner_hub::App;
 
 use bus::{Background, EventHandler};
@@ -36,15 +37,41 @@ pub struct LocalOptions {
     pub moto_endpoint: String,
 }
 
-macro_rules! http_function {
-    ($app:expr, $routes:path) => {{
-        let app = Arc::clone(&$app);
-        Arc::new(move |request: lambda_http::Request| {
-            let app = Arc::clone(&app);
-            Box::pin(async move { partner_hub::runtime::answer(&app, $routes, request).await })
-                as lambda_http::BoxFuture<'static, _>
-        }) as Handler
-    }};
+/// An HTTP function's handler: its routes, answered as its `main` would.
+fn http_handler(app: &Arc<App>, routes: &'static [Route]) -> Handler {
+    let app = Arc::clone(app);
+    Arc::new(move |request: lambda_http::Request| {
+        let app = Arc::clone(&app);
+        Box::pin(async move { partner_hub::runtime::answer(&app, routes, request).await })
+            as lambda_http::BoxFuture<'static, _>
+    })
+}
+
+/// Each HTTP function's handler under its binary name.
+pub fn http_handlers(app: &Arc<App>) -> HashMap<String, Handler> {
+    function_routes()
+        .into_iter()
+        .map(|(name, routes)| (name.to_string(), http_handler(app, routes)))
+        .collect()
+}
+
+/// The template's routes and the functions' own lists of the routes they answer
+/// must be the same: a route in one and not the other is named here.
+pub fn check_routes(template: &[template::RouteDef], functions: &[(&str, &[Route])]) -> Result<(), String> {
+    let declared: std::collections::BTreeSet<(String, String)> =
+        template.iter().map(|r| (r.function.clone(), r.route_key())).collect();
+    let answered: std::collections::BTreeSet<(String, String)> = functions
+        .iter()
+        .flat_map(|(name, routes)| routes.iter().map(move |r| (name.to_string(), r.key.to_string())))
+        .collect();
+    let unanswered: Vec<_> = declared.difference(&answered).collect();
+    let undeclared: Vec<_> = answered.difference(&declared).collect();
+    if unanswered.is_empty() && undeclared.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "template.yaml and the functions' ROUTES differ: in the template only {unanswered:?}; in a function only {undeclared:?}"
+    ))
 }
 
 /// As Lambda's runtime does, the event is read into the type the handler takes.
@@ -54,7 +81,8 @@ macro_rules! event_function {
         Arc::new(move |event: serde_json::Value| {
             let app = Arc::clone(&app);
             Box::pin(async move {
-                let event = serde_json::from_value(event).map_err(|e| format!("the event does not parse: {e}"))?;
+                let event =
+                    serde_json::from_value(event).map_err(|e| format!("the event does not parse: {e}"))?;
                 $handle(&app, event).await.map_err(|e| e.to_string())
             }) as lambda_http::BoxFuture<'static, _>
         }) as EventHandler
@@ -121,6 +149,7 @@ pub async fn build_with(
     for schedule in &schedules {
         provisioned.push(format!("schedule: {} every {} s", schedule.function, schedule.every.as_secs()));
     }
+    check_routes(&template.routes(), &function_routes())?;
     let gateway = Gateway::new(
         template.routes(),
         &http_handlers(&app),
@@ -156,4 +185,49 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         // Not the API: SES's own limits apply to what the functions send.
         .nest_service(SES_CATCHER_PATH, catcher)
         .with_state(gateway)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(function: &str, method: &str, path: &str) -> template::RouteDef {
+        template::RouteDef {
+            method: method.into(),
+            path: path.into(),
+            function: function.into(),
+            public: false,
+        }
+    }
+
+    async fn never(
+        _: &App,
+        _: partner_hub::http::ApiCall,
+    ) -> partner_hub::error::Result<partner_hub::http::ApiResponse> {
+        Err(partner_hub::AppError::not_found("unused"))
+    }
+
+    #[test]
+    fn the_template_and_the_functions_name_the_same_routes() {
+        let me: &[Route] = partner_hub::routes!["GET /v1/me" => never];
+        let both: &[Route] = partner_hub::routes!["GET /v1/me" => never, "POST /v1/signup" => never];
+        let template = [route("signup", "GET", "/v1/me"), route("signup", "POST", "/v1/signup")];
+        assert!(check_routes(&template, &[("signup", both)]).is_ok());
+        let missing = check_routes(&template, &[("signup", me)]).unwrap_err();
+        assert!(missing.contains("POST /v1/signup"), "{missing}");
+        let extra = check_routes(&template[..1], &[("signup", both)]).unwrap_err();
+        assert!(extra.contains("in a function only") && extra.contains("POST /v1/signup"), "{extra}");
+        let elsewhere = check_routes(&template[..1], &[("admins", me)]).unwrap_err();
+        assert!(elsewhere.contains("admins"), "{elsewhere}");
+    }
+
+    #[test]
+    fn every_function_of_the_template_has_its_handler() {
+        let template = template::Template::load_default().unwrap();
+        let http: std::collections::BTreeSet<_> = function_routes().into_iter().map(|(n, _)| n).collect();
+        for (binary, is_http) in template.function_kinds() {
+            assert_eq!(http.contains(binary.as_str()), is_http, "{binary}");
+        }
+        check_routes(&template.routes(), &function_routes()).unwrap();
+    }
 }

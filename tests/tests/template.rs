@@ -54,6 +54,36 @@ fn every_template_function_is_a_crate_with_a_sample_event() {
             std::fs::read_to_string(&sample).unwrap_or_else(|_| panic!("{} is missing", sample.display()));
         serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{}: {e}", sample.display()));
     }
+    let samples: BTreeSet<String> = std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_string_lossy().strip_suffix(".json").map(str::to_string))
+        .collect();
+    assert_eq!(samples, functions, "events/ has one sample per function and no other");
+    // The local gateway links every function (its handlers are generated from the
+    // template by local/build.rs): each is its dependency, and nothing else is.
+    let manifest: toml_like::Manifest = toml_like::read(&root().join("local/Cargo.toml"));
+    assert_eq!(manifest.function_dependencies, functions, "local/Cargo.toml depends on each function");
+}
+
+/// Just enough of a Cargo manifest: the path dependencies into `functions/`.
+mod toml_like {
+    use std::collections::BTreeSet;
+
+    pub struct Manifest {
+        pub function_dependencies: BTreeSet<String>,
+    }
+
+    pub fn read(path: &std::path::Path) -> Manifest {
+        let text = std::fs::read_to_string(path).unwrap();
+        let function_dependencies = text
+            .lines()
+            .filter_map(|line| {
+                let (name, rest) = line.split_once('=')?;
+                rest.contains("\"../functions/").then(|| name.trim().to_string())
+            })
+            .collect();
+        Manifest { function_dependencies }
+    }
 }
 
 /// The gateway routes each template route to a handler that actually serves it.
