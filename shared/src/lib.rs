@@ -1,9 +1,12 @@
-//! Partner Hub's shared library: the domain and its rules, one use case per workflow,
-//! the ports those use cases need, and the AWS adapters behind them.
+//! Partner Hub's shared library. Its layers only point down (`tests/layers.rs`):
 //!
-//! Reading order: `usecases` (what a workflow does) → `ports` (what it needs) →
-//! `store`, `events`, `mail` (how AWS provides it). `http` holds the contract's
-//! conventions that every route shares.
+//! - `domain`: entities, value types, events, the clock and ids; pure rules.
+//! - `store`, `events`, `mail`, `exports`: the adapters over DynamoDB, EventBridge,
+//!   SES v2 and S3.
+//! - `usecases`: one module per workflow, holding its rules; each takes a
+//!   [`usecases::Context`] (the store, the clock, ids) and plain inputs.
+//! - `http`: the contract's conventions every route shares.
+//! - `runtime`, `app`: what a function's `main` runs.
 
 pub mod app;
 pub mod config;

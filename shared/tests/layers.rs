@@ -20,7 +20,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
 ];
 
 const MODULES: &[&str] = &[
-    "error", "domain", "config", "telemetry", "store", "events", "mail", "exports", "usecases", "http", "app",
+    "error",
+    "domain",
+    "config",
+    "telemetry",
+    "store",
+    "events",
+    "mail",
+    "exports",
+    "usecases",
+    "http",
+    "app",
     "runtime",
 ];
 
@@ -73,7 +83,10 @@ fn every_module_names_only_the_layers_below_it() {
 #[test]
 fn an_upward_or_sideways_import_is_caught() {
     assert_eq!(violations("store", "use crate::usecases::Context;"), ["1: store names usecases"]);
-    assert_eq!(violations("usecases", "x\nlet p = crate::http::pagination::x();"), ["2: usecases names http"]);
+    assert_eq!(
+        violations("usecases", "x\nlet p = crate::http::pagination::x();"),
+        ["2: usecases names http"]
+    );
     assert_eq!(violations("mail", "use crate::store::DynamoStore;"), ["1: mail names store"]);
     assert!(violations("usecases", "use crate::store::DynamoStore; use crate::domain::Org;").is_empty());
     // A longer name that only starts like a module is not that module.

@@ -4,15 +4,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use chrono::Utc;
+use partner_hub::domain::IdSource;
 use partner_hub::domain::{
     Actor, Administrator, AuditAction, AuditEntry, Caller, Email, Org, OrgId, Program, Tenancy,
 };
-use partner_hub::store::{Begin, StoredResponse};
 use partner_hub::store::PageRequest;
-use partner_hub::usecases::Context;
-use partner_hub::domain::{IdSource};
+use partner_hub::store::{Begin, StoredResponse};
 use partner_hub::store::{CreateOrg, JoinProgram};
 use partner_hub::usecases::sign_up::{sign_up, SignUp};
+use partner_hub::usecases::Context;
 use partner_hub_tests::fresh_app;
 
 fn caller(n: usize) -> Caller {
@@ -85,7 +85,12 @@ async fn racing_signups_get_unique_org_ids_even_when_draws_collide() {
             // Every task starts its draws at the same few ids.
             ids.0.store(0, Ordering::SeqCst);
             let input = SignUp { name: format!("Org {n}"), country: None };
-            sign_up(&Context { store: &app.store, clock: app.clock.as_ref(), ids: ids.as_ref() }, &caller(n), input).await
+            sign_up(
+                &Context { store: &app.store, clock: app.clock.as_ref(), ids: ids.as_ref() },
+                &caller(n),
+                input,
+            )
+            .await
         })
     });
     let orgs: Vec<Org> = futures::future::join_all(tasks)

@@ -4,8 +4,8 @@ mod page;
 
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
-use partner_hub::store::Page;
 use partner_hub::runtime::Route;
+use partner_hub::store::Page;
 use partner_hub::usecases::admins;
 use partner_hub::App;
 

@@ -3,8 +3,8 @@
 
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{ApiCall, ApiResponse};
-use partner_hub::store::Page;
 use partner_hub::runtime::Route;
+use partner_hub::store::Page;
 use partner_hub::usecases::csp;
 use partner_hub::App;
 

@@ -19,12 +19,7 @@ pub const ROUTES: &[Route] = partner_hub::routes![
 async fn get_invite_link(app: &App, call: ApiCall) -> Result<ApiResponse> {
     let base_url = &app.config.public_base_url;
     let partner = call.org_id_param("org_id")?;
-    let link = invitations::invite_link(&app.context(),
-        call.caller()?,
-        &partner,
-        base_url,
-    )
-    .await?;
+    let link = invitations::invite_link(&app.context(), call.caller()?, &partner, base_url).await?;
     Ok(ApiResponse::ok(&link))
 }
 
@@ -40,8 +35,7 @@ async fn post_invite_link_emails(app: &App, call: ApiCall) -> Result<ApiResponse
 async fn get_invite_by_code(app: &App, call: ApiCall) -> Result<ApiResponse> {
     let base_url = &app.config.public_base_url;
     let wants_html = call.header("accept").is_some_and(|a| a.contains("text/html"));
-    let opened =
-        invitations::open_invitation(&app.store, call.path_param("code")?, base_url).await;
+    let opened = invitations::open_invitation(&app.store, call.path_param("code")?, base_url).await;
     match (opened, wants_html) {
         (Ok(invitation), true) => Ok(page::accept_page(&invitation, call.path_param("code")?)),
         (Ok(invitation), false) => Ok(ApiResponse::ok(&invitation)),

@@ -2,8 +2,8 @@
 
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
-use partner_hub::store::JoinProgram;
 use partner_hub::runtime::Route;
+use partner_hub::store::JoinProgram;
 use partner_hub::usecases::{add_customer, join_program, sign_up, who_am_i};
 use partner_hub::App;
 

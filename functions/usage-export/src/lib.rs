@@ -71,7 +71,8 @@ async fn get_usage(app: &App, call: ApiCall) -> Result<ApiResponse> {
 async fn get_usage_csv(app: &App, call: ApiCall) -> Result<ApiResponse> {
     let partner = call.org_id_param("org_id")?;
     let range = range(app, &call)?;
-    let exported = usage_export::export(&app.context(), &app.exports, call.caller()?, &partner, &range).await?;
+    let exported =
+        usage_export::export(&app.context(), &app.exports, call.caller()?, &partner, &range).await?;
     // API Gateway cannot stream and caps answers at 6 MB: the file is in S3 and
     // the answer sends the client there.
     Ok(ApiResponse::json(303, &exported).with_header("location", exported.url.clone()))

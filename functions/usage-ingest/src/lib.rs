@@ -14,7 +14,12 @@ pub const ROUTES: &[Route] = partner_hub::routes![
 ];
 
 async fn post_usage_records(app: &App, call: ApiCall) -> Result<ApiResponse> {
-    let accepted =
-        usage_ingest::ingest(&app.context(), &app.user_hasher, call.machine(scopes::USAGE_WRITE)?, call.json()?).await?;
+    let accepted = usage_ingest::ingest(
+        &app.context(),
+        &app.user_hasher,
+        call.machine(scopes::USAGE_WRITE)?,
+        call.json()?,
+    )
+    .await?;
     Ok(ApiResponse::json(202, &json!({"accepted": accepted})))
 }

@@ -34,7 +34,12 @@ pub struct EventDetail {
 impl EventEnvelope {
     /// The event a rule delivered, from its `detail-type` and `detail`.
     pub fn from_bus(detail_type: String, detail: EventDetail) -> Self {
-        Self { detail_type, event_id: detail.event_id, occurred_at: detail.occurred_at, detail: detail.fields }
+        Self {
+            detail_type,
+            event_id: detail.event_id,
+            occurred_at: detail.occurred_at,
+            detail: detail.fields,
+        }
     }
 
     /// The detail as it goes on the bus.
