@@ -68,6 +68,11 @@ impl AppError {
         Self::NotFound(message.into())
     }
 
+    /// 404 for a partner's route about a customer that is not connected to it.
+    pub fn not_connected() -> Self {
+        Self::not_found("this customer is not connected to the partner")
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden(message.into())
     }

@@ -72,5 +72,5 @@ async fn put_workspace_theme(app: &App, call: ApiCall) -> Result<ApiResponse> {
 /// A customer id that is no ORGID names no connected customer.
 fn customer_param(call: &ApiCall) -> Result<partner_hub::domain::OrgId> {
     partner_hub::domain::OrgId::parse(call.path_param("customer_id")?)
-        .map_err(|_| AppError::not_found("this customer is not connected to the partner"))
+        .map_err(|_| AppError::not_connected())
 }

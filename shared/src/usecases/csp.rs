@@ -119,7 +119,7 @@ pub async fn link(
     let audit = link_audit(cx, caller, &link, AuditAction::DomainLinked);
     match cx.store.link_domain(&link, &audit).await? {
         LinkDomain::Linked | LinkDomain::AlreadyLinked => Ok(()),
-        LinkDomain::NotConnected => Err(AppError::not_found("this customer is not connected to the partner")),
+        LinkDomain::NotConnected => Err(AppError::not_connected()),
         LinkDomain::NoDomain => Err(AppError::not_found("the partner has no such federated domain")),
     }
 }
@@ -137,7 +137,7 @@ pub async fn unlink(
     let not_linked = || AppError::not_found("this domain is not linked to the customer");
     let domain = domain_name(raw).map_err(|_| not_linked())?;
     if cx.store.connection(partner, customer).await?.is_none() {
-        return Err(AppError::not_found("this customer is not connected to the partner"));
+        return Err(AppError::not_connected());
     }
     let link = DomainLink {
         domain: domain.clone(),

@@ -115,9 +115,8 @@ pub async fn customer(
     customer: &OrgId,
 ) -> Result<CustomerDetail> {
     dashboard_standing(cx, caller, partner).await?;
-    let not_connected = || AppError::not_found("this customer is not connected to the partner");
-    let connection = cx.store.connection(partner, customer).await?.ok_or_else(not_connected)?;
-    let org = cx.store.get_org(customer).await?.ok_or_else(not_connected)?;
+        let connection = cx.store.connection(partner, customer).await?.ok_or_else(AppError::not_connected)?;
+    let org = cx.store.get_org(customer).await?.ok_or_else(AppError::not_connected)?;
     let now = cx.clock.now();
     let entitlements =
         cx.store.entitlements_of(customer).await?.iter().map(|e| EntitlementView::of(e, now)).collect();

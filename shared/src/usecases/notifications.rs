@@ -38,9 +38,8 @@ pub async fn customer_feed(
     feed_standing(cx, caller, partner).await?;
     let customers: Vec<OrgId> = match customer {
         Some(raw) => {
-            let not_connected = || AppError::not_found("this customer is not connected to the partner");
-            let id = OrgId::parse(raw).map_err(|_| not_connected())?;
-            cx.store.connection(partner, &id).await?.ok_or_else(not_connected)?;
+                        let id = OrgId::parse(raw).map_err(|_| AppError::not_connected())?;
+            cx.store.connection(partner, &id).await?.ok_or_else(AppError::not_connected)?;
             vec![id]
         }
         None => {
