@@ -301,7 +301,7 @@ impl Gateway {
             access_expires_at: None,
             version: 1,
         };
-        let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).expect("item");
+        let item = partner_hub::store::to_item(&admin).expect("item");
         aws_sdk_dynamodb::Client::new(&self.sdk)
             .put_item()
             .table_name(self.table())

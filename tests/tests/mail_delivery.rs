@@ -160,7 +160,7 @@ async fn add_full_admin(gw: &Gateway, org: &str, email: &str) {
         partner_hub::domain::Email::parse(email).expect("email"),
         Utc::now(),
     );
-    let item = serde_dynamo::to_item(partner_hub::store::items::AdminItem::from(&admin)).expect("item");
+    let item = partner_hub::store::to_item(&admin).expect("item");
     aws_sdk_dynamodb::Client::new(&gw.sdk)
         .put_item()
         .table_name(gw.table())

@@ -2,12 +2,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::admins;
-use super::dynamo::{key, to_item, DynamoStore};
+use super::admins::{self, PendingAdmin};
+use super::connections::PartnerSide;
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::errors::StoreError;
-use super::items::PendingAdminItem;
 use super::keys;
-use super::transact::Transacted;
+use super::transact::{Part, Transacted};
 use crate::domain::EventEnvelope;
 use crate::domain::{Access, AdminInvitation, Administrator, AuditEntry, Email, InviteCode, OrgId};
 use crate::error::{AppError, Result};
@@ -25,13 +26,9 @@ pub enum AcceptInvitation {
     LastFullAdmin,
 }
 
+/// An invitation, with what its accept link and accept condition need.
 #[derive(Debug, Serialize, Deserialize)]
-struct InvitationItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
+struct StoredInvitation {
     /// The accept link's secret, kept so the notify function can email it.
     token: String,
     /// Epoch seconds, for the accept condition.
@@ -40,19 +37,39 @@ struct InvitationItem {
     invitation: AdminInvitation,
 }
 
+impl StoredInvitation {
+    fn key_of(org: &OrgId, invitation_id: &uuid::Uuid) -> Key {
+        Key::new(keys::org_pk(org), keys::invitation_sk(invitation_id))
+    }
+}
+
+/// `ORG#<org_id>` / `INVITATION#<invitation_id>`.
+impl Entity for StoredInvitation {
+    const TYPE: &'static str = "AdminInvitation";
+
+    fn key(&self) -> Key {
+        Self::key_of(&self.invitation.org_id, &self.invitation.invitation_id)
+    }
+}
+
+/// The lookup of an invitation by its accept link's token.
 #[derive(Debug, Serialize, Deserialize)]
-struct TokenItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
+struct TokenLookup {
+    /// Its key only.
+    #[serde(skip)]
+    token: String,
     org_id: OrgId,
     invitation_id: uuid::Uuid,
 }
 
-const INVITATION: &str = "AdminInvitation";
-const TOKEN: &str = "AdminInvitationToken";
+/// `ADMIN_INVITE#<token>` / `ADMIN_INVITE`.
+impl Entity for TokenLookup {
+    const TYPE: &'static str = "AdminInvitationToken";
+
+    fn key(&self) -> Key {
+        Key::new(keys::admin_invite_pk(&self.token), keys::ADMIN_INVITE_SK)
+    }
+}
 
 impl DynamoStore {
     /// The invitation, its lookup by token and its event, together.
@@ -63,22 +80,20 @@ impl DynamoStore {
         event: &EventEnvelope,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let item = InvitationItem {
-            pk: keys::org_pk(&invitation.org_id),
-            sk: keys::invitation_sk(&invitation.invitation_id),
-            entity: INVITATION.into(),
+        let item = StoredInvitation {
             token: token.as_str().to_string(),
             expires_epoch: invitation.expires_at.timestamp(),
             invitation: invitation.clone(),
         };
-        let lookup = TokenItem {
-            pk: keys::admin_invite_pk(token.as_str()),
-            sk: keys::ADMIN_INVITE_SK.into(),
-            entity: TOKEN.into(),
+        let lookup = TokenLookup {
+            token: token.as_str().to_string(),
             org_id: invitation.org_id.clone(),
             invitation_id: invitation.invitation_id,
         };
-        let mut writes = vec![self.put_new(to_item(&item)?)?, self.put_new(to_item(&lookup)?)?];
+        let mut writes = vec![
+            self.put_new(Part::Invitation, to_item(&item)?)?,
+            self.put_new(Part::InvitationToken, to_item(&lookup)?)?,
+        ];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         match self.transact(writes).await? {
@@ -88,8 +103,8 @@ impl DynamoStore {
     }
 
     pub async fn invitation_by_token(&self, token: &InviteCode) -> Result<Option<AdminInvitation>> {
-        let lookup: Option<TokenItem> =
-            self.get(keys::admin_invite_pk(token.as_str()), keys::ADMIN_INVITE_SK, TOKEN).await?;
+        let lookup: Option<TokenLookup> =
+            self.get(Key::new(keys::admin_invite_pk(token.as_str()), keys::ADMIN_INVITE_SK)).await?;
         match lookup {
             Some(l) => Ok(self.invitation(&l.org_id, &l.invitation_id).await?.map(|(i, _)| i)),
             None => Ok(None),
@@ -101,8 +116,7 @@ impl DynamoStore {
         org: &OrgId,
         invitation_id: &uuid::Uuid,
     ) -> Result<Option<(AdminInvitation, InviteCode)>> {
-        let item: Option<InvitationItem> =
-            self.get(keys::org_pk(org), &keys::invitation_sk(invitation_id), INVITATION).await?;
+        let item: Option<StoredInvitation> = self.get(StoredInvitation::key_of(org, invitation_id)).await?;
         Ok(item.and_then(|i| Some((i.invitation, InviteCode::parse(&i.token)?))))
     }
 
@@ -120,10 +134,6 @@ impl DynamoStore {
         audit: &AuditEntry,
     ) -> Result<AcceptInvitation> {
         let mark = Update::builder()
-            .set_key(Some(key(
-                keys::org_pk(&invitation.org_id),
-                &keys::invitation_sk(&invitation.invitation_id),
-            )))
             .update_expression("SET #status = :accepted, accepted_at = :now_text")
             .condition_expression("#status = :pending AND expires_epoch > :now")
             .expression_attribute_names("#status", "status")
@@ -132,35 +142,39 @@ impl DynamoStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .expression_attribute_values(":now_text", AttributeValue::S(keys::timestamp(&now)));
         // The accepted access replaces whatever standing the person had there.
-        let mut writes = vec![self.update(mark)?, self.put_admin(before, admin)?];
+        let marked = StoredInvitation::key_of(&invitation.org_id, &invitation.invitation_id);
+        let mut writes = vec![self.update(Part::Invitation, &marked, mark)?, self.put_admin(before, admin)?];
         if let Some(partner) = &admin.granted_via {
             // Recorded on the connection, which must still stand: its removal reads this.
             let grant = Update::builder()
-                .set_key(Some(key(keys::org_pk(partner), &keys::customer_sk(&admin.org_id))))
                 .update_expression("SET grants = if_not_exists(grants, :zero) + :one")
                 .condition_expression("attribute_exists(PK)")
                 .expression_attribute_values(":zero", AttributeValue::N("0".into()))
                 .expression_attribute_values(":one", AttributeValue::N("1".into()));
-            writes.push(self.update(grant)?);
+            writes.push(self.update(
+                Part::Connection,
+                &PartnerSide::key_of(partner, &admin.org_id),
+                grant,
+            )?);
         }
-        let counter_at = writes.len();
-        let counter =
-            self.full_admins_moved(&admin.org_id, admins::keeps_delta(before, Some(admin)), true)?;
-        let counted = counter.is_some();
-        writes.extend(counter);
+        writes.extend(self.full_admins_moved(
+            &admin.org_id,
+            admins::keeps_delta(before, Some(admin)),
+            true,
+        )?);
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => AcceptInvitation::Accepted,
-            outcome if outcome.failed(0) => AcceptInvitation::Gone,
-            outcome if counted && outcome.failed(counter_at) => AcceptInvitation::LastFullAdmin,
+            outcome if outcome.failed(Part::Invitation) => AcceptInvitation::Gone,
+            outcome if outcome.failed(Part::FullAdmins) => AcceptInvitation::LastFullAdmin,
             Transacted::ConditionFailed(_) => AcceptInvitation::Stale,
         })
     }
 
     pub async fn invitations_of(&self, org: &OrgId) -> Result<Vec<AdminInvitation>> {
-        let items: Vec<InvitationItem> =
-            self.query_all(None, &keys::org_pk(org), keys::INVITATION_SK_PREFIX, INVITATION).await?;
+        let items: Vec<StoredInvitation> =
+            self.query_all(None, &keys::org_pk(org), keys::INVITATION_SK_PREFIX).await?;
         Ok(items.into_iter().map(|i| i.invitation).collect())
     }
 
@@ -175,7 +189,7 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(keys::org_pk(org), &keys::invitation_sk(invitation_id))))
+            .set_key(Some(StoredInvitation::key_of(org, invitation_id).item()))
             .update_expression("SET delivery = :bounced, bounced_at = :at")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":bounced", AttributeValue::S("bounced".into()))
@@ -190,9 +204,8 @@ impl DynamoStore {
 
     /// People recorded as pending administrators (accounts a partner created).
     pub async fn pending_admins_of(&self, org: &OrgId) -> Result<Vec<(Email, Access)>> {
-        let items: Vec<PendingAdminItem> = self
-            .query_all(None, &keys::org_pk(org), keys::PENDING_ADMIN_SK_PREFIX, PendingAdminItem::ENTITY)
-            .await?;
+        let items: Vec<PendingAdmin> =
+            self.query_all(None, &keys::org_pk(org), keys::PENDING_ADMIN_SK_PREFIX).await?;
         Ok(items.into_iter().map(|p| (p.email, p.access)).collect())
     }
 }

@@ -5,15 +5,58 @@
 //! DynamoDB, never by a read first.
 
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::dynamo::{key, to_item, DynamoStore};
-use super::items::AdminItem;
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::keys;
-use super::transact::Write;
-use crate::domain::{Administrator, OrgId};
+use super::orgs::OrgProfile;
+use super::transact::{Part, Write};
+use crate::domain::{Access, Administrator, Email, OrgId};
 use crate::error::Result;
 
 const FULL_ADMINS: &str = "full_admins";
+
+/// `ORG#<org_id>` / `ADMIN#<sub>`, and on GSI1 under the person: `USER#<sub>` / `ORG#<org_id>`.
+impl Entity for Administrator {
+    const TYPE: &'static str = "Administrator";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.org_id), keys::admin_sk(&self.sub))
+    }
+
+    fn index_key(&self) -> Option<Key> {
+        Some(Key::new(keys::user_gsi1pk(&self.sub), keys::org_pk(&self.org_id)))
+    }
+}
+
+/// A person recorded as an org's administrator-to-be (the contact of a customer a
+/// partner added), until they sign in and take the role up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PendingAdmin {
+    pub org_id: OrgId,
+    pub email: Email,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub access: Access,
+    pub invited_by: String,
+    pub invited_at: DateTime<Utc>,
+}
+
+/// `ORG#<org_id>` / `PENDING_ADMIN#<email>`, and on GSI1 by email:
+/// `EMAIL#<email>` / `ORG#<org_id>`.
+impl Entity for PendingAdmin {
+    const TYPE: &'static str = "PendingAdministrator";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.org_id), keys::pending_admin_sk(self.email.as_str()))
+    }
+
+    fn index_key(&self) -> Option<Key> {
+        Some(Key::new(keys::email_gsi1pk(self.email.as_str()), keys::org_pk(&self.org_id)))
+    }
+}
 
 /// The condition that the stored record is still `before` (absent for `None`).
 fn unchanged(before: Option<&Administrator>) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
@@ -40,12 +83,12 @@ impl DynamoStore {
         let mut next = after.clone();
         next.version = before.map_or(1, |b| b.version + 1);
         let (condition, values) = unchanged(before);
-        self.put_when(to_item(&AdminItem::from(&next))?, Some(condition), &values)
+        self.put_when(Part::Admin, to_item(&next)?, Some(condition), &values)
     }
 
     pub(super) fn delete_admin(&self, before: &Administrator) -> Result<Write> {
         let (condition, values) = unchanged(Some(before));
-        self.delete_if(key(keys::org_pk(&before.org_id), &keys::admin_sk(&before.sub)), condition, &values)
+        self.delete_if(Part::Admin, &before.key(), condition, &values)
     }
 
     /// Moves the org's count by `delta`. With `keep_last`, a decrease holds only while
@@ -60,7 +103,6 @@ impl DynamoStore {
             return Ok(None);
         }
         let mut update = Update::builder()
-            .set_key(Some(key(keys::org_pk(org), keys::ORG_PROFILE_SK)))
             .update_expression("SET #count = if_not_exists(#count, :zero) + :delta")
             .expression_attribute_names("#count", FULL_ADMINS)
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
@@ -72,15 +114,11 @@ impl DynamoStore {
         } else {
             update.condition_expression("attribute_exists(PK)")
         };
-        Ok(Some(self.update(update)?))
+        Ok(Some(self.update(Part::FullAdmins, &OrgProfile::key_of(org), update)?))
     }
 }
 
 /// The count an org starts with, set on its item when it is created.
-pub(super) fn with_first_admin(
-    mut org_item: super::dynamo::Item,
-    first: &Administrator,
-) -> super::dynamo::Item {
-    org_item.insert(FULL_ADMINS.into(), AttributeValue::N(i64::from(first.keeps_org()).to_string()));
-    org_item
+pub(super) fn first_full_admins(first: &Administrator) -> u32 {
+    u32::from(first.keeps_org())
 }

@@ -3,40 +3,26 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use super::dynamo::{cursor_of, start_key, to_item, DynamoStore};
-use super::errors::{corrupt, StoreError};
+use super::dynamo::{cursor_of, start_key, DynamoStore};
+use super::entity::{from_item, to_item, Entity, Key};
+use super::errors::StoreError;
 use super::keys;
 use super::page::{Page, PageRequest};
-use super::transact::Write;
+use super::transact::{Part, Write};
 use crate::domain::{AuditAction, AuditEntry, OrgId, AUDIT_RETENTION};
 use crate::error::Result;
 
-const ENTITY: &str = "AuditEntry";
+/// `ORG#<org_id>` / `AUDIT#<at>#<entry_id>`; TTL removes it after the retention.
+impl Entity for AuditEntry {
+    const TYPE: &'static str = "AuditEntry";
 
-#[derive(Debug, Serialize, Deserialize)]
-struct AuditItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    /// Epoch seconds after which DynamoDB's TTL may remove the entry.
-    ttl: i64,
-    #[serde(flatten)]
-    entry: AuditEntry,
-}
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.org_id), keys::audit_sk(&self.at, &self.entry_id))
+    }
 
-impl From<&AuditEntry> for AuditItem {
-    fn from(entry: &AuditEntry) -> Self {
-        Self {
-            pk: keys::org_pk(&entry.org_id),
-            sk: keys::audit_sk(&entry.at, &entry.entry_id),
-            entity: ENTITY.into(),
-            ttl: (entry.at + AUDIT_RETENTION).timestamp(),
-            entry: entry.clone(),
-        }
+    fn expires_at(&self) -> Option<i64> {
+        Some((self.at + AUDIT_RETENTION).timestamp())
     }
 }
 
@@ -44,7 +30,7 @@ impl DynamoStore {
     /// The entries' puts, to go into the transaction of the change they record: an
     /// entry is never written without its change, nor a change without its entry.
     pub(super) fn audit_writes(&self, entries: &[AuditEntry]) -> Result<Vec<Write>> {
-        entries.iter().map(|e| self.put_new(to_item(&AuditItem::from(e))?)).collect()
+        entries.iter().map(|e| self.put_new(Part::Audit, to_item(e)?)).collect()
     }
 }
 
@@ -95,14 +81,8 @@ impl DynamoStore {
                 .expression_attribute_values(":action", AttributeValue::S(name.unwrap_or_default()));
         }
         let output = query.send().await.map_err(StoreError::from_sdk)?;
-        let entries = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_dynamo::from_item::<_, AuditItem>(item).map(|i| i.entry).map_err(|e| corrupt(ENTITY, e))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let entries =
+            output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(entries, output.last_evaluated_key.map(cursor_of)))
     }
 }

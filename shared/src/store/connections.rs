@@ -1,19 +1,99 @@
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use serde::{Deserialize, Serialize};
 
-use super::admins;
-use super::dynamo::{key, to_item, DynamoStore};
-use super::items::{ConnectionItem, OrgItem, OutboxItem, PendingAdminItem};
+use super::admins::{self, PendingAdmin};
+use super::dynamo::{outbox_item, DynamoStore};
+use super::entity::{to_item, Entity, Key};
+use super::items::OutboxItem;
 use super::keys;
+use super::orgs::OrgProfile;
 use super::page::{Page, PageRequest};
 use super::rate::RateUse;
-use super::transact::{Transacted, Write};
+use super::transact::{Part, Transacted, Write};
 use crate::domain::EventEnvelope;
 use crate::domain::{
     Access, Administrator, AuditEntry, Connection, Email, InviteCode, Org, OrgId, CUSTOMER_LIMIT_NEAR,
     PARTNER_CUSTOMER_LIMIT,
 };
 use crate::error::Result;
+
+/// A connection under its partner, with `grants`: a version bumped by every
+/// administrator right given (and domain linked) through it, so removing it revokes
+/// exactly what it read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PartnerSide {
+    #[serde(flatten)]
+    pub connection: Connection,
+    /// Moved by updates only.
+    #[serde(default, skip_serializing)]
+    pub grants: Option<u64>,
+}
+
+impl PartnerSide {
+    pub fn key_of(partner: &OrgId, customer: &OrgId) -> Key {
+        Key::new(keys::org_pk(partner), keys::customer_sk(customer))
+    }
+}
+
+/// `ORG#<partner_id>` / `CUSTOMER#<customer_id>`.
+impl Entity for PartnerSide {
+    const TYPE: &'static str = "PartnerCustomer";
+
+    fn key(&self) -> Key {
+        Self::key_of(&self.connection.partner_id, &self.connection.customer_id)
+    }
+}
+
+/// A connection under its customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+struct CustomerSide(Connection);
+
+/// `ORG#<customer_id>` / `PARTNER#<partner_id>`.
+impl Entity for CustomerSide {
+    const TYPE: &'static str = "CustomerPartner";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.0.customer_id), keys::partner_sk(&self.0.partner_id))
+    }
+}
+
+/// The lookup of a partner by its invitation link code.
+#[derive(Debug, Serialize, Deserialize)]
+struct CodeLookup {
+    /// Its key only.
+    #[serde(skip)]
+    code: String,
+    partner_id: OrgId,
+}
+
+/// `INVITE#<code>` / `INVITE`.
+impl Entity for CodeLookup {
+    const TYPE: &'static str = "InviteCode";
+
+    fn key(&self) -> Key {
+        Key::new(keys::invite_pk(&self.code), keys::INVITE_SK)
+    }
+}
+
+/// A contact email taken by the customer account a partner added for it.
+#[derive(Debug, Serialize, Deserialize)]
+struct ContactClaim {
+    /// Its key only.
+    #[serde(skip)]
+    email: String,
+    org_id: OrgId,
+}
+
+/// `CONTACT#<email>` / `CONTACT`.
+impl Entity for ContactClaim {
+    const TYPE: &'static str = "ContactClaim";
+
+    fn key(&self) -> Key {
+        Key::new(keys::contact_pk(&self.email), keys::CONTACT_SK)
+    }
+}
 
 /// What happened when a customer tried to connect to a partner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,9 +148,8 @@ const COUNT_ATTEMPTS: usize = 30;
 /// and is read and tried again. So of any number of racing connections exactly one
 /// makes the 90th customer and carries the event, and only once per partner ever
 /// (once marked, the ordinary form moves 89 to 90 too).
-fn count_in(partner: &OrgId, crossing: Option<chrono::DateTime<chrono::Utc>>) -> UpdateBuilder {
+fn count_in(crossing: Option<chrono::DateTime<chrono::Utc>>) -> UpdateBuilder {
     let update = Update::builder()
-        .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
         .expression_attribute_names("#count", COUNTER)
         .expression_attribute_names("#near", LIMIT_NEAR_MARK)
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
@@ -91,9 +170,8 @@ fn count_in(partner: &OrgId, crossing: Option<chrono::DateTime<chrono::Utc>>) ->
     }
 }
 
-fn count_out(partner: &OrgId) -> UpdateBuilder {
+fn count_out() -> UpdateBuilder {
     Update::builder()
-        .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
         .update_expression("SET #count = #count - :one")
         .condition_expression("#count > :zero")
         .expression_attribute_names("#count", COUNTER)
@@ -105,17 +183,9 @@ impl DynamoStore {
     /// The partner's counter as read now, and whether the next connection is the one
     /// that makes its 90th customer (see [`count_in`]).
     async fn counted(&self, partner: &OrgId) -> Result<(u32, bool)> {
-        #[derive(serde::Deserialize)]
-        struct Counted {
-            #[serde(default)]
-            customer_count: u32,
-            #[serde(default)]
-            limit_near_at: Option<String>,
-        }
-        let org: Option<Counted> =
-            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
-        Ok(org.map_or((0, false), |o| {
-            (o.customer_count, o.customer_count == CUSTOMER_LIMIT_NEAR - 1 && o.limit_near_at.is_none())
+        Ok(self.profile(partner).await?.map_or((0, false), |o| {
+            let count = o.customer_count.unwrap_or(0);
+            (count, count == CUSTOMER_LIMIT_NEAR - 1 && o.limit_near_at.is_none())
         }))
     }
 
@@ -127,46 +197,49 @@ impl DynamoStore {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(Write, Vec<Write>)> {
         let (_, crossing) = self.counted(partner).await?;
+        let org = OrgProfile::key_of(partner);
         if !crossing {
-            return Ok((self.update(count_in(partner, None))?, Vec::new()));
+            return Ok((self.update(Part::CustomerCount, &org, count_in(None))?, Vec::new()));
         }
         let event = crate::domain::DomainEvent::limit_near(partner, at)?;
-        Ok((self.update(count_in(partner, Some(at)))?, self.outbox_writes(std::slice::from_ref(&event))?))
+        Ok((
+            self.update(Part::CustomerCount, &org, count_in(Some(at)))?,
+            self.outbox_writes(std::slice::from_ref(&event))?,
+        ))
     }
 
     pub(super) fn outbox_writes(&self, events: &[EventEnvelope]) -> Result<Vec<Write>> {
-        events.iter().map(|e| self.put_new(to_item(&OutboxItem::from(e))?)).collect()
+        events.iter().map(|e| self.put_new(Part::Outbox, outbox_item(&OutboxItem::from(e))?)).collect()
     }
 
+    /// The two items of one connection: under the partner, and under the customer.
     fn connection_writes(&self, connection: &Connection) -> Result<Vec<Write>> {
-        ConnectionItem::both_sides(connection).iter().map(|side| self.put_new(to_item(side)?)).collect()
+        let partner_side = PartnerSide { connection: connection.clone(), grants: None };
+        Ok(vec![
+            self.put_new(Part::Connection, to_item(&partner_side)?)?,
+            self.put_new(Part::Connection, to_item(&CustomerSide(connection.clone()))?)?,
+        ])
     }
 }
 
 impl DynamoStore {
     pub async fn invite_code_of(&self, partner: &OrgId) -> Result<Option<InviteCode>> {
-        let org: Option<OrgItem> =
-            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
+        let org = self.profile(partner).await?;
         Ok(org.and_then(|o| o.invite_code).and_then(|c| InviteCode::parse(&c)))
     }
 
     /// Gives the partner this code unless it already has one; answers the partner's
     /// code either way, so racing first calls agree.
     pub async fn assign_invite_code(&self, partner: &OrgId, code: &InviteCode) -> Result<InviteCode> {
-        let lookup = [
-            ("PK".to_string(), AttributeValue::S(keys::invite_pk(code.as_str()))),
-            ("SK".to_string(), AttributeValue::S(keys::INVITE_SK.to_string())),
-            ("entity".to_string(), AttributeValue::S("InviteCode".into())),
-            ("partner_id".to_string(), AttributeValue::S(partner.to_string())),
-        ]
-        .into_iter()
-        .collect();
+        let lookup = CodeLookup { code: code.as_str().to_string(), partner_id: partner.clone() };
         let set_on_org = Update::builder()
-            .set_key(Some(key(keys::org_pk(partner), keys::ORG_PROFILE_SK)))
             .update_expression("SET invite_code = :code")
             .condition_expression("attribute_exists(PK) AND attribute_not_exists(invite_code)")
             .expression_attribute_values(":code", AttributeValue::S(code.as_str().to_string()));
-        let writes = vec![self.put_new(lookup)?, self.update(set_on_org)?];
+        let writes = vec![
+            self.put_new(Part::InviteCode, to_item(&lookup)?)?,
+            self.update(Part::Org, &OrgProfile::key_of(partner), set_on_org)?,
+        ];
         match self.transact(writes).await? {
             Transacted::Committed => Ok(code.clone()),
             // Another call gave the partner its code first: that one stands forever.
@@ -178,12 +251,8 @@ impl DynamoStore {
     }
 
     pub async fn partner_of_code(&self, code: &InviteCode) -> Result<Option<OrgId>> {
-        #[derive(serde::Deserialize)]
-        struct Lookup {
-            partner_id: OrgId,
-        }
-        let found: Option<Lookup> =
-            self.get(keys::invite_pk(code.as_str()), keys::INVITE_SK, "InviteCode").await?;
+        let found: Option<CodeLookup> =
+            self.get(Key::new(keys::invite_pk(code.as_str()), keys::INVITE_SK)).await?;
         Ok(found.map(|l| l.partner_id))
     }
 
@@ -207,7 +276,7 @@ impl DynamoStore {
             writes.extend(near_event);
             match self.transact(writes).await? {
                 Transacted::Committed => return Ok(Connect::Created),
-                outcome if outcome.failed(1) || outcome.failed(2) => {
+                outcome if outcome.failed(Part::Connection) => {
                     if let Some(existing) =
                         self.connection(&connection.partner_id, &connection.customer_id).await?
                     {
@@ -237,9 +306,8 @@ impl DynamoStore {
         // connection's `grants` version makes a right given meanwhile fail the
         // transaction, which then reads again: nothing given through it survives it.
         for _ in 0..crate::store::MAX_TRANSACTION_ATTEMPTS {
-            let side: Option<ConnectionItem> = self
-                .get(keys::org_pk(partner), &keys::customer_sk(customer), ConnectionItem::PARTNER_SIDE)
-                .await?;
+            let partner_side = PartnerSide::key_of(partner, customer);
+            let side: Option<PartnerSide> = self.get(partner_side.clone()).await?;
             let Some(side) = side else { return Ok(false) };
             let granted: Vec<Administrator> = self
                 .admins_of(customer)
@@ -247,21 +315,23 @@ impl DynamoStore {
                 .into_iter()
                 .filter(|admin| admin.granted_via.as_ref() == Some(partner))
                 .collect();
-            let partner_side = key(keys::org_pk(partner), &keys::customer_sk(customer));
             let mut writes = vec![match side.grants {
                 None => self.delete_if(
-                    partner_side,
+                    Part::Connection,
+                    &partner_side,
                     "attribute_exists(PK) AND attribute_not_exists(grants)",
                     &[],
                 )?,
                 Some(grants) => self.delete_if(
-                    partner_side,
+                    Part::Connection,
+                    &partner_side,
                     "grants = :grants",
                     &[(":grants", AttributeValue::N(grants.to_string()))],
                 )?,
             }];
-            writes.push(self.delete_existing(key(keys::org_pk(customer), &keys::partner_sk(partner)))?);
-            writes.push(self.update(count_out(partner))?);
+            let customer_side = Key::new(keys::org_pk(customer), keys::partner_sk(partner));
+            writes.push(self.delete_existing(Part::Connection, &customer_side)?);
+            writes.push(self.update(Part::CustomerCount, &OrgProfile::key_of(partner), count_out())?);
             let mut kept_org = 0;
             for admin in &granted {
                 writes.push(self.delete_admin(admin)?);
@@ -299,38 +369,22 @@ impl DynamoStore {
     }
 
     pub async fn connection(&self, partner: &OrgId, customer: &OrgId) -> Result<Option<Connection>> {
-        let item: Option<ConnectionItem> = self
-            .get(keys::org_pk(partner), &keys::customer_sk(customer), ConnectionItem::PARTNER_SIDE)
-            .await?;
-        Ok(item.map(Connection::from))
+        let side: Option<PartnerSide> = self.get(PartnerSide::key_of(partner, customer)).await?;
+        Ok(side.map(|s| s.connection))
     }
 
     pub async fn customers_of(&self, partner: &OrgId, page: &PageRequest) -> Result<Page<Connection>> {
         let Page { items, next } = self
-            .query_page::<ConnectionItem>(
-                None,
-                &keys::org_pk(partner),
-                keys::CUSTOMER_SK_PREFIX,
-                page,
-                true,
-                ConnectionItem::PARTNER_SIDE,
-            )
+            .query::<PartnerSide>(None, &keys::org_pk(partner), keys::CUSTOMER_SK_PREFIX, page, true)
             .await?;
-        Ok(Page::new(items.into_iter().map(Connection::from).collect(), next))
+        Ok(Page::new(items.into_iter().map(|s| s.connection).collect(), next))
     }
 
     pub async fn partners_of(&self, customer: &OrgId, page: &PageRequest) -> Result<Page<Connection>> {
         let Page { items, next } = self
-            .query_page::<ConnectionItem>(
-                None,
-                &keys::org_pk(customer),
-                keys::PARTNER_SK_PREFIX,
-                page,
-                true,
-                ConnectionItem::CUSTOMER_SIDE,
-            )
+            .query::<CustomerSide>(None, &keys::org_pk(customer), keys::PARTNER_SK_PREFIX, page, true)
             .await?;
-        Ok(Page::new(items.into_iter().map(Connection::from).collect(), next))
+        Ok(Page::new(items.into_iter().map(|s| s.0).collect(), next))
     }
 
     /// The account, its connection and one use of the partner's email limit, together.
@@ -342,20 +396,8 @@ impl DynamoStore {
         email_use: &RateUse,
     ) -> Result<AddCustomer> {
         let email = customer.contact_email.as_str();
-        let claim = [
-            ("PK".to_string(), AttributeValue::S(keys::contact_pk(email))),
-            ("SK".to_string(), AttributeValue::S(keys::CONTACT_SK.to_string())),
-            ("entity".to_string(), AttributeValue::S("ContactClaim".into())),
-            ("org_id".to_string(), AttributeValue::S(customer.org.org_id.to_string())),
-        ]
-        .into_iter()
-        .collect();
-        let pending = PendingAdminItem {
-            pk: keys::org_pk(&customer.org.org_id),
-            sk: keys::pending_admin_sk(email),
-            gsi1pk: keys::email_gsi1pk(email),
-            gsi1sk: keys::org_pk(&customer.org.org_id),
-            entity: PendingAdminItem::ENTITY.to_string(),
+        let claim = ContactClaim { email: email.to_string(), org_id: customer.org.org_id.clone() };
+        let pending = PendingAdmin {
             org_id: customer.org.org_id.clone(),
             email: customer.contact_email.clone(),
             name: customer.contact_name.clone(),
@@ -363,16 +405,15 @@ impl DynamoStore {
             invited_by: customer.partner_admin.sub.clone(),
             invited_at: customer.org.created_at,
         };
-        let org_item =
-            admins::with_first_admin(to_item(&OrgItem::from(&customer.org))?, &customer.partner_admin);
+        let org_item = to_item(&OrgProfile::new(&customer.org, &customer.partner_admin))?;
         let partner = &customer.connection.partner_id;
         let (count, near_event) = self.count_writes(partner, customer.connection.connected_at).await?;
         let mut writes = vec![
-            self.put_new(org_item)?,
-            self.put_new(claim)?,
+            self.put_new(Part::Org, org_item)?,
+            self.put_new(Part::ContactClaim, to_item(&claim)?)?,
             count,
             self.put_admin(None, &customer.partner_admin)?,
-            self.put_new(to_item(&pending)?)?,
+            self.put_new(Part::PendingAdmin, to_item(&pending)?)?,
         ];
         writes.extend(self.connection_writes(&customer.connection)?);
         writes.push(self.rate_write(email_use)?);
@@ -381,20 +422,21 @@ impl DynamoStore {
         writes.extend(near_event);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => AddCustomer::Created,
-            outcome if outcome.failed(1) => AddCustomer::EmailInUse,
-            outcome if outcome.failed(2) && self.counted(partner).await?.0 >= PARTNER_CUSTOMER_LIMIT => {
+            outcome if outcome.failed(Part::ContactClaim) => AddCustomer::EmailInUse,
+            outcome
+                if outcome.failed(Part::CustomerCount)
+                    && self.counted(partner).await?.0 >= PARTNER_CUSTOMER_LIMIT =>
+            {
                 AddCustomer::LimitReached
             }
-            outcome if outcome.failed(2) => AddCustomer::CountMoved,
-            outcome if outcome.failed(7) => AddCustomer::RateRaced,
+            outcome if outcome.failed(Part::CustomerCount) => AddCustomer::CountMoved,
+            outcome if outcome.failed(Part::RateSlot) => AddCustomer::RateRaced,
             _ => AddCustomer::OrgIdTaken,
         })
     }
 
     /// The partner's counter of active customers.
     pub async fn customer_count(&self, partner: &OrgId) -> Result<u32> {
-        let org: Option<OrgItem> =
-            self.get(keys::org_pk(partner), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
-        Ok(org.and_then(|o| o.customer_count).unwrap_or(0))
+        Ok(self.profile(partner).await?.and_then(|o| o.customer_count).unwrap_or(0))
     }
 }

@@ -1,12 +1,14 @@
 //! CSP features: a partner's federated domains, their links to customers (one item
 //! under the customer per link), and workspace themes.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
-use super::dynamo::{key, to_item, DynamoStore};
-use super::items::Stored;
+use super::connections::PartnerSide;
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::keys;
-use super::transact::{Transacted, Write};
+use super::orgs::OrgProfile;
+use super::transact::{Part, Transacted, Write};
 use crate::domain::{AuditEntry, DomainLink, FederatedDomain, OrgId, WorkspaceTheme};
 use crate::error::{AppError, Result};
 
@@ -22,93 +24,87 @@ pub enum LinkDomain {
     NoDomain,
 }
 
-const DOMAIN: &str = "FederatedDomain";
-const LINK: &str = "WorkspaceDomain";
-const THEME: &str = "WorkspaceTheme";
+/// `ORG#<partner_id>` / `FEDERATED_DOMAIN#<domain>`.
+impl Entity for FederatedDomain {
+    const TYPE: &'static str = "FederatedDomain";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.partner_id), keys::federated_domain_sk(&self.domain))
+    }
+}
+
+/// Under the customer: `ORG#<customer_id>` / `WORKSPACE_DOMAIN#<partner_id>#<domain>`.
+impl Entity for DomainLink {
+    const TYPE: &'static str = "WorkspaceDomain";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.customer_id), keys::workspace_domain_sk(&self.partner_id, &self.domain))
+    }
+}
+
+/// `ORG#<org_id>` / `WORKSPACE_THEME`.
+impl Entity for WorkspaceTheme {
+    const TYPE: &'static str = "WorkspaceTheme";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.org_id), keys::WORKSPACE_THEME_SK)
+    }
+}
 
 impl DynamoStore {
-    /// A condition on another item, checked in the transaction without writing it.
-    fn check_exists(&self, item_key: super::dynamo::Item) -> Result<Write> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(item_key))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .map_err(AppError::internal)?;
-        Ok(Write { item: TransactWriteItem::builder().condition_check(check).build() })
-    }
-
     /// The partner's domains linked to the customer, for removing the connection.
     pub(super) async fn links_between(&self, partner: &OrgId, customer: &OrgId) -> Result<Vec<DomainLink>> {
-        let items: Vec<Stored<DomainLink>> = self
-            .query_all(None, &keys::org_pk(customer), &keys::workspace_domains_of_partner(partner), LINK)
-            .await?;
-        Ok(items.into_iter().map(|i| i.value).collect())
+        self.query_all(None, &keys::org_pk(customer), &keys::workspace_domains_of_partner(partner)).await
     }
 
     pub(super) fn unlink_write(&self, link: &DomainLink) -> Result<Write> {
-        self.delete_existing(key(
-            keys::org_pk(&link.customer_id),
-            &keys::workspace_domain_sk(&link.partner_id, &link.domain),
-        ))
+        self.delete_existing(Part::DomainLink, &link.key())
     }
 }
 
 impl DynamoStore {
     /// Registers it with its audit entry; `false` when the partner had it already.
     pub async fn add_domain(&self, domain: &FederatedDomain, audit: &AuditEntry) -> Result<bool> {
-        let item = Stored::new(
-            keys::org_pk(&domain.partner_id),
-            keys::federated_domain_sk(&domain.domain),
-            DOMAIN,
-            domain,
-        );
-        let mut writes = vec![self.put_new(to_item(&item)?)?];
+        let mut writes = vec![self.put_new(Part::FederatedDomain, to_item(domain)?)?];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
     pub async fn domain(&self, partner: &OrgId, domain: &str) -> Result<Option<FederatedDomain>> {
-        let found: Option<Stored<FederatedDomain>> =
-            self.get(keys::org_pk(partner), &keys::federated_domain_sk(domain), DOMAIN).await?;
-        Ok(found.map(|i| i.value))
+        self.get(Key::new(keys::org_pk(partner), keys::federated_domain_sk(domain))).await
     }
 
     /// Every domain the partner registered.
     pub async fn domains_of(&self, partner: &OrgId) -> Result<Vec<FederatedDomain>> {
-        let items: Vec<Stored<FederatedDomain>> =
-            self.query_all(None, &keys::org_pk(partner), keys::FEDERATED_DOMAIN_SK_PREFIX, DOMAIN).await?;
-        Ok(items.into_iter().map(|i| i.value).collect())
+        self.query_all(None, &keys::org_pk(partner), keys::FEDERATED_DOMAIN_SK_PREFIX).await
     }
 
     /// Links it in one transaction that needs the connection and the domain to stand
     /// (and records the link on the connection, so removing it sees every link).
     pub async fn link_domain(&self, link: &DomainLink, audit: &[AuditEntry]) -> Result<LinkDomain> {
-        let item = Stored::new(
-            keys::org_pk(&link.customer_id),
-            keys::workspace_domain_sk(&link.partner_id, &link.domain),
-            LINK,
-            link,
-        );
         // Recorded on the partner side of the connection (its `grants` version, as
         // administrator rights given through it are): a removal that read the links
         // before this one fails its condition and reads them again.
         let on_connection = Update::builder()
-            .set_key(Some(key(keys::org_pk(&link.partner_id), &keys::customer_sk(&link.customer_id))))
             .update_expression("SET grants = if_not_exists(grants, :zero) + :one")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        let domain = Key::new(keys::org_pk(&link.partner_id), keys::federated_domain_sk(&link.domain));
         let mut writes = vec![
-            self.put_new(to_item(&item)?)?,
-            self.update(on_connection)?,
-            self.check_exists(key(keys::org_pk(&link.partner_id), &keys::federated_domain_sk(&link.domain)))?,
+            self.put_new(Part::DomainLink, to_item(link)?)?,
+            self.update(
+                Part::Connection,
+                &PartnerSide::key_of(&link.partner_id, &link.customer_id),
+                on_connection,
+            )?,
+            self.check_exists(Part::FederatedDomain, &domain)?,
         ];
         writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => LinkDomain::Linked,
-            outcome if outcome.failed(1) => LinkDomain::NotConnected,
-            outcome if outcome.failed(2) => LinkDomain::NoDomain,
+            outcome if outcome.failed(Part::Connection) => LinkDomain::NotConnected,
+            outcome if outcome.failed(Part::FederatedDomain) => LinkDomain::NoDomain,
             _ => LinkDomain::AlreadyLinked,
         })
     }
@@ -134,17 +130,13 @@ impl DynamoStore {
 
     /// The domains linked to the customer, by any partner.
     pub async fn links_of(&self, customer: &OrgId) -> Result<Vec<DomainLink>> {
-        let items: Vec<Stored<DomainLink>> =
-            self.query_all(None, &keys::org_pk(customer), keys::WORKSPACE_DOMAIN_SK_PREFIX, LINK).await?;
-        Ok(items.into_iter().map(|i| i.value).collect())
+        self.query_all(None, &keys::org_pk(customer), keys::WORKSPACE_DOMAIN_SK_PREFIX).await
     }
 
     pub async fn set_theme(&self, theme: &WorkspaceTheme, audit: &[AuditEntry]) -> Result<()> {
-        let item =
-            Stored::new(keys::org_pk(&theme.org_id), keys::WORKSPACE_THEME_SK.to_string(), THEME, theme);
         // Only while the org stands: a theme never outlives nor precedes its org.
-        let org_check = self.check_exists(key(keys::org_pk(&theme.org_id), keys::ORG_PROFILE_SK))?;
-        let mut writes = vec![self.put_when(to_item(&item)?, None, &[])?, org_check];
+        let org_check = self.check_exists(Part::OrgExists, &OrgProfile::key_of(&theme.org_id))?;
+        let mut writes = vec![self.put_when(Part::Theme, to_item(theme)?, None, &[])?, org_check];
         writes.extend(self.audit_writes(audit)?);
         match self.transact(writes).await? {
             Transacted::Committed => Ok(()),
@@ -153,8 +145,6 @@ impl DynamoStore {
     }
 
     pub async fn theme(&self, org: &OrgId) -> Result<Option<WorkspaceTheme>> {
-        let found: Option<Stored<WorkspaceTheme>> =
-            self.get(keys::org_pk(org), keys::WORKSPACE_THEME_SK, THEME).await?;
-        Ok(found.map(|i| i.value))
+        self.get(Key::new(keys::org_pk(org), keys::WORKSPACE_THEME_SK)).await
     }
 }

@@ -4,6 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
+use super::entity::{from_item, to_item, Entity, Key};
 use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::page::{Cursor, Page, PageRequest};
@@ -31,44 +32,39 @@ impl DynamoStore {
         &self.client
     }
 
-    pub(super) async fn get<T: DeserializeOwned>(
-        &self,
-        pk: String,
-        sk: &str,
-        entity: &str,
-    ) -> Result<Option<T>> {
+    /// The `E` at `key`, read consistently.
+    pub(super) async fn get<E: Entity>(&self, key: Key) -> Result<Option<E>> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk.to_string()))
+            .set_key(Some(key.item()))
             .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        output.item.map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))).transpose()
+        output.item.map(from_item).transpose()
     }
 
-    /// Writes the item, replacing any with its key.
-    pub(super) async fn put(&self, item: Item) -> Result<()> {
+    /// Writes the value's item, replacing any with its key.
+    pub(super) async fn put<E: Entity>(&self, value: &E) -> Result<()> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(to_item(value)?))
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(())
     }
 
-    /// Writes the item unless one with its key exists; `false` when one did.
-    pub(super) async fn put_if_absent(&self, item: Item) -> Result<bool> {
+    /// Writes the value's item unless one with its key exists; `false` when one did.
+    pub(super) async fn put_if_absent<E: Entity>(&self, value: &E) -> Result<bool> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(to_item(value)?))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
@@ -79,8 +75,23 @@ impl DynamoStore {
         }
     }
 
+    /// One page of the `E`s under `pk` whose sort key starts with `sk_prefix` (on
+    /// GSI1 when `index` says so), in sort-key order (reversed unless `forward`).
+    pub(super) async fn query<E: Entity>(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        page: &PageRequest,
+        forward: bool,
+    ) -> Result<Page<E>> {
+        let (items, next) = self.query_items(index, pk, sk_prefix, page, forward).await?;
+        Ok(Page::new(items.into_iter().map(from_item).collect::<Result<_>>()?, next))
+    }
+
     /// One page of the items under `pk` whose sort key starts with `sk_prefix`
-    /// (on GSI1 when `index` says so), in sort-key order.
+    /// (on GSI1 when `index` says so), in sort-key order, read as `T` without a check
+    /// of their `entity` (the outbox's, until it becomes an [`Entity`]).
     pub async fn query_page<T: DeserializeOwned>(
         &self,
         index: Option<&str>,
@@ -90,6 +101,23 @@ impl DynamoStore {
         forward: bool,
         entity: &str,
     ) -> Result<Page<T>> {
+        let (items, next) = self.query_items(index, pk, sk_prefix, page, forward).await?;
+        let items = items
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
+            .collect::<Result<Vec<T>>>()?;
+        Ok(Page::new(items, next))
+    }
+
+    /// One page of raw items under `pk` whose sort key starts with `sk_prefix`.
+    pub(super) async fn query_items(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        page: &PageRequest,
+        forward: bool,
+    ) -> Result<(Vec<Item>, Option<Cursor>)> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
             None => (keys::PK, keys::SK),
@@ -118,26 +146,18 @@ impl DynamoStore {
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
-            .collect::<Result<Vec<T>>>()?;
-        let next = output.last_evaluated_key.map(cursor_of);
-        Ok(Page::new(items, next))
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key.map(cursor_of)))
     }
 
     /// Every item under `pk` (of the table, or of `index`) whose sort key lies between
     /// `from` and `to` (inclusive), in sort-key order, following pages.
-    pub(super) async fn query_range<T: DeserializeOwned>(
+    pub(super) async fn query_range<E: Entity>(
         &self,
         index: Option<&str>,
         pk: &str,
         from: &str,
         to: &str,
-        entity: &str,
-    ) -> Result<Vec<T>> {
+    ) -> Result<Vec<E>> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
             None => (keys::PK, keys::SK),
@@ -161,7 +181,7 @@ impl DynamoStore {
                 .await
                 .map_err(StoreError::from_sdk)?;
             for item in output.items.unwrap_or_default() {
-                all.push(serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))?);
+                all.push(from_item(item)?);
             }
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -170,7 +190,8 @@ impl DynamoStore {
         }
     }
 
-    /// Writes items in batches of 25, retrying what DynamoDB leaves unprocessed.
+    /// Writes items (made by `to_item`) in batches of 25, retrying what DynamoDB
+    /// leaves unprocessed.
     pub(super) async fn batch_put(&self, items: Vec<Item>) -> Result<()> {
         use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
         for chunk in items.chunks(25) {
@@ -209,18 +230,19 @@ impl DynamoStore {
     }
 
     /// Every item of a query, following pages; for partitions known to stay small.
-    pub(super) async fn query_all<T: DeserializeOwned>(
+    pub(super) async fn query_all<E: Entity>(
         &self,
         index: Option<&str>,
         pk: &str,
         sk_prefix: &str,
-        entity: &str,
-    ) -> Result<Vec<T>> {
+    ) -> Result<Vec<E>> {
         let mut page = PageRequest::first(100);
         let mut all = Vec::new();
         loop {
-            let Page { items, next } = self.query_page(index, pk, sk_prefix, &page, true, entity).await?;
-            all.extend(items);
+            let (items, next) = self.query_items(index, pk, sk_prefix, &page, true).await?;
+            for item in items {
+                all.push(from_item(item)?);
+            }
             match next {
                 Some(cursor) => page.after = Some(cursor),
                 None => return Ok(all),
@@ -229,10 +251,10 @@ impl DynamoStore {
     }
 }
 
-/// The primary key of an item.
+/// The primary key of an item, for the outbox until it becomes an [`Entity`]; every
+/// other key is a [`Key`].
 pub(super) fn key(pk: String, sk: &str) -> Item {
-    [(keys::PK.to_string(), AttributeValue::S(pk)), (keys::SK.to_string(), AttributeValue::S(sk.to_string()))]
-        .into()
+    Key::new(pk, sk).item()
 }
 
 /// The longest sort key DynamoDB takes (a partition key may be twice as long).
@@ -268,7 +290,9 @@ pub(super) fn cursor_of(key: Item) -> Cursor {
     )
 }
 
-pub(super) fn to_item<T: serde::Serialize>(value: &T) -> Result<Item> {
+/// The outbox's item, serialised as it stands (it names its own keys until it
+/// becomes an [`Entity`]); every other item is made by [`to_item`].
+pub(super) fn outbox_item<T: serde::Serialize>(value: &T) -> Result<Item> {
     serde_dynamo::to_item(value).map_err(|e| AppError::internal(format!("serialising item: {e}")))
 }
 

@@ -12,9 +12,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::{key, to_item, DynamoStore};
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::keys;
-use super::transact::Transacted;
+use super::transact::{Part, Transacted};
 use crate::domain::EventEnvelope;
 use crate::domain::{AuditEntry, Entitlement, Kind, OrgId, GATEWAY};
 use crate::error::Result;
@@ -45,17 +46,9 @@ pub struct Ending {
     pub expiring_sent: bool,
 }
 
+/// An entitlement, with what the conditions and the expiry schedule need.
 #[derive(Debug, Serialize, Deserialize)]
-struct EntitlementItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
-    gsi1pk: Option<String>,
-    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
-    gsi1sk: Option<String>,
-    entity: String,
+struct StoredEntitlement {
     /// Epoch seconds of the end; absent while it has none (a trial awaiting
     /// approval, an open-ended subscription).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,35 +59,74 @@ struct EntitlementItem {
     entitlement: Entitlement,
 }
 
+impl StoredEntitlement {
+    fn new(e: &Entitlement) -> Self {
+        Self {
+            ends_epoch: e.expires_at.map(|end| end.timestamp()),
+            expiring_notified: false,
+            entitlement: e.clone(),
+        }
+    }
+
+    fn key_of(org: &OrgId, entitlement_id: &uuid::Uuid) -> Key {
+        Key::new(keys::org_pk(org), keys::entitlement_sk(entitlement_id))
+    }
+}
+
+/// `ORG#<org_id>` / `ENTITLEMENT#<entitlement_id>`; on GSI1 under `ENTITLEMENT_ENDS`,
+/// sorted by its end, while that end is still to be reported.
+impl Entity for StoredEntitlement {
+    const TYPE: &'static str = "Entitlement";
+
+    fn key(&self) -> Key {
+        Self::key_of(&self.entitlement.org_id, &self.entitlement.entitlement_id)
+    }
+
+    fn index_key(&self) -> Option<Key> {
+        let e = &self.entitlement;
+        // Only an entitlement that will end as it stands waits for end notices.
+        let end = e
+            .expires_at
+            .filter(|_| e.declined_at.is_none() && e.converted_at.is_none() && !e.pending_approval)?;
+        Some(Key::new(
+            keys::ENTITLEMENT_ENDS_GSI1PK,
+            keys::entitlement_ends_gsi1sk(&end, &e.org_id, &e.entitlement_id),
+        ))
+    }
+}
+
 /// Holds the one current entitlement of a service and kind.
 #[derive(Debug, Serialize, Deserialize)]
-struct SlotItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
+struct EntitlementSlot {
+    /// Its key only (the holder's org, service and slot kind).
+    #[serde(skip)]
+    at: Key,
     entitlement_id: uuid::Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ends_epoch: Option<i64>,
 }
 
-const ENTITY: &str = "Entitlement";
-const SLOT: &str = "EntitlementSlot";
+impl EntitlementSlot {
+    fn of(e: &Entitlement) -> Self {
+        Self {
+            at: Self::key_of(e),
+            entitlement_id: e.entitlement_id,
+            ends_epoch: e.expires_at.map(|end| end.timestamp()),
+        }
+    }
 
-fn item(e: &Entitlement) -> EntitlementItem {
-    // Only an entitlement that will end as it stands waits for end notices.
-    let waits =
-        e.expires_at.filter(|_| e.declined_at.is_none() && e.converted_at.is_none() && !e.pending_approval);
-    EntitlementItem {
-        pk: keys::org_pk(&e.org_id),
-        sk: keys::entitlement_sk(&e.entitlement_id),
-        gsi1pk: waits.map(|_| keys::ENTITLEMENT_ENDS_GSI1PK.to_string()),
-        gsi1sk: waits.map(|end| keys::entitlement_ends_gsi1sk(&end, &e.org_id, &e.entitlement_id)),
-        entity: ENTITY.into(),
-        ends_epoch: e.expires_at.map(|end| end.timestamp()),
-        expiring_notified: false,
-        entitlement: e.clone(),
+    /// The slot `e` takes.
+    fn key_of(e: &Entitlement) -> Key {
+        Key::new(keys::org_pk(&e.org_id), keys::entitlement_slot_sk(&e.service, &slot_kind(e)))
+    }
+}
+
+/// `ORG#<org_id>` / `CURRENT_ENTITLEMENT#<service>#<kind>`.
+impl Entity for EntitlementSlot {
+    const TYPE: &'static str = "EntitlementSlot";
+
+    fn key(&self) -> Key {
+        self.at.clone()
     }
 }
 
@@ -107,16 +139,6 @@ fn slot_kind(e: &Entitlement) -> String {
             format!("paid#{}", term.unwrap_or_default())
         }
         _ => e.kind.as_str().to_string(),
-    }
-}
-
-fn slot(e: &Entitlement) -> SlotItem {
-    SlotItem {
-        pk: keys::org_pk(&e.org_id),
-        sk: keys::entitlement_slot_sk(&e.service, &slot_kind(e)),
-        entity: SLOT.into(),
-        entitlement_id: e.entitlement_id,
-        ends_epoch: e.expires_at.map(|end| end.timestamp()),
     }
 }
 
@@ -141,11 +163,12 @@ impl DynamoStore {
         // The slot: free, or its holder ended (a declined trial has freed it).
         let mut writes = vec![
             self.put_when(
-                to_item(&slot(entitlement))?,
+                Part::EntitlementSlot,
+                to_item(&EntitlementSlot::of(entitlement))?,
                 Some("attribute_not_exists(PK) OR ends_epoch <= :now"),
                 &[(":now", epoch(now))],
             )?,
-            self.put_new(to_item(&item(entitlement))?)?,
+            self.put_new(Part::Entitlement, to_item(&StoredEntitlement::new(entitlement))?)?,
         ];
         if let Some(trial) = converts {
             let mut converted = trial.clone();
@@ -153,7 +176,8 @@ impl DynamoStore {
             converted.expires_at = Some(now);
             // Only while it still runs as read: not ended, converted or declined.
             writes.push(self.put_when(
-                to_item(&item(&converted))?,
+                Part::Trial,
+                to_item(&StoredEntitlement::new(&converted))?,
                 Some(
                     "attribute_exists(PK) AND ends_epoch > :now AND attribute_not_exists(converted_at) \
                      AND attribute_not_exists(declined_at)",
@@ -161,15 +185,11 @@ impl DynamoStore {
                 &[(":now", epoch(now))],
             )?);
             let trial_slot = Update::builder()
-                .set_key(Some(key(
-                    keys::org_pk(&trial.org_id),
-                    &keys::entitlement_slot_sk(&trial.service, &slot_kind(trial)),
-                )))
                 .update_expression("SET ends_epoch = :now")
                 .condition_expression("entitlement_id = :id")
                 .expression_attribute_values(":now", epoch(now))
                 .expression_attribute_values(":id", AttributeValue::S(trial.entitlement_id.to_string()));
-            writes.push(self.update(trial_slot)?);
+            writes.push(self.update(Part::Trial, &EntitlementSlot::key_of(trial), trial_slot)?);
         }
         let touched = format!("{}#entitlement#{}", keys::timestamp(&now), entitlement.entitlement_id);
         for first in dirty_months {
@@ -179,22 +199,22 @@ impl DynamoStore {
         writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => AddEntitlement::Added,
-            outcome if outcome.failed(0) => AddEntitlement::AlreadyEntitled,
+            outcome if outcome.failed(Part::EntitlementSlot) => AddEntitlement::AlreadyEntitled,
             _ => AddEntitlement::Stale,
         })
     }
 
     pub async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
-        let items: Vec<EntitlementItem> =
-            self.query_all(None, &keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX, ENTITY).await?;
+        let items: Vec<StoredEntitlement> =
+            self.query_all(None, &keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX).await?;
         let mut all: Vec<Entitlement> = items.into_iter().map(|i| i.entitlement).collect();
         all.sort_by_key(|e| (e.added_at, e.entitlement_id));
         Ok(all)
     }
 
     pub async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>> {
-        let found: Option<EntitlementItem> =
-            self.get(keys::org_pk(org), &keys::entitlement_sk(entitlement_id), ENTITY).await?;
+        let found: Option<StoredEntitlement> =
+            self.get(StoredEntitlement::key_of(org, entitlement_id)).await?;
         Ok(found.map(|i| i.entitlement))
     }
 
@@ -209,20 +229,19 @@ impl DynamoStore {
     ) -> Result<bool> {
         let pending = [(":true", AttributeValue::Bool(true))];
         let mut writes = vec![self.put_when(
-            to_item(&item(after))?,
+            Part::Entitlement,
+            to_item(&StoredEntitlement::new(after))?,
             Some("pending_approval = :true AND attribute_not_exists(declined_at)"),
             &pending,
         )?];
-        let slot_key = key(
-            keys::org_pk(&before.org_id),
-            &keys::entitlement_slot_sk(&before.service, &slot_kind(before)),
-        );
+        let slot_key = EntitlementSlot::key_of(before);
         let held = [(":id", AttributeValue::S(before.entitlement_id.to_string()))];
         if after.declined_at.is_some() {
             // A declined trial blocks nothing: its slot goes.
-            writes.push(self.delete_if(slot_key, "entitlement_id = :id", &held)?);
+            writes.push(self.delete_if(Part::EntitlementSlot, &slot_key, "entitlement_id = :id", &held)?);
         } else {
-            writes.push(self.put_when(to_item(&slot(after))?, Some("entitlement_id = :id"), &held)?);
+            let slot = to_item(&EntitlementSlot::of(after))?;
+            writes.push(self.put_when(Part::EntitlementSlot, slot, Some("entitlement_id = :id"), &held)?);
         }
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
@@ -234,8 +253,8 @@ impl DynamoStore {
         // Index sort keys start with the end's timestamp: every year 0001–9999 sorts
         // after "0", and "~" after any id that follows the timestamp.
         let until = format!("{}~", keys::timestamp(&until));
-        let found: Vec<EntitlementItem> =
-            self.query_range(Some(keys::GSI1), keys::ENTITLEMENT_ENDS_GSI1PK, "0", &until, ENTITY).await?;
+        let found: Vec<StoredEntitlement> =
+            self.query_range(Some(keys::GSI1), keys::ENTITLEMENT_ENDS_GSI1PK, "0", &until).await?;
         Ok(found
             .into_iter()
             .map(|item| Ending { entitlement: item.entitlement, expiring_sent: item.expiring_notified })
@@ -251,12 +270,7 @@ impl DynamoStore {
         event: &EventEnvelope,
     ) -> Result<bool> {
         let Some(end) = entitlement.expires_at else { return Ok(false) };
-        let update = Update::builder()
-            .set_key(Some(key(
-                keys::org_pk(&entitlement.org_id),
-                &keys::entitlement_sk(&entitlement.entitlement_id),
-            )))
-            .expression_attribute_values(":ends", epoch(end));
+        let update = Update::builder().expression_attribute_values(":ends", epoch(end));
         let update = match notice {
             // Still waiting, the end as read, not sent before.
             EndNotice::Expiring => update
@@ -272,7 +286,8 @@ impl DynamoStore {
                 .update_expression("REMOVE GSI1PK, GSI1SK")
                 .condition_expression("attribute_exists(GSI1PK) AND ends_epoch = :ends"),
         };
-        let mut writes = vec![self.update(update)?];
+        let stored = StoredEntitlement::key_of(&entitlement.org_id, &entitlement.entitlement_id);
+        let mut writes = vec![self.update(Part::Entitlement, &stored, update)?];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }

@@ -6,8 +6,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::{to_item, DynamoStore};
-use super::errors::{corrupt, StoreError};
+use super::dynamo::DynamoStore;
+use super::entity::{from_item, to_item, Entity, Key};
+use super::errors::StoreError;
 use super::keys;
 use crate::error::Result;
 
@@ -40,36 +41,49 @@ pub enum Begin {
     Mismatch,
 }
 
+/// A key's claim, and then its answer. Expires `RETENTION` after its claim.
 #[derive(Debug, Serialize, Deserialize)]
-struct IdempotencyItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
+struct IdempotencyRecord {
+    /// Its key only (the scoped idempotency key).
+    #[serde(skip)]
+    key: String,
     fingerprint: String,
     /// Until when the claim of a request still in progress holds (epoch seconds).
     lease_until: i64,
-    ttl: i64,
     /// Absent (not NULL) while the request is in progress: the claim's condition
     /// tests for its existence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<StoredResponse>,
 }
 
-const ENTITY: &str = "IdempotencyRecord";
+impl IdempotencyRecord {
+    fn key_of(key: &str) -> Key {
+        Key::new(keys::idempotency_pk(key), keys::IDEMPOTENCY_SK)
+    }
+}
+
+/// `IDEMPOTENCY#<sub>#<key>` / `IDEMPOTENCY`.
+impl Entity for IdempotencyRecord {
+    const TYPE: &'static str = "IdempotencyRecord";
+
+    fn key(&self) -> Key {
+        Self::key_of(&self.key)
+    }
+
+    /// Claimed at `lease_until - LEASE`, kept `RETENTION` from then.
+    fn expires_at(&self) -> Option<i64> {
+        Some(self.lease_until - LEASE.num_seconds() + RETENTION.num_seconds())
+    }
+}
 
 impl DynamoStore {
     /// Storage for the contract's `Idempotency-Key` replay; see `http::idempotency`.
     /// Claims `key` for a request with this fingerprint, or says what holds it.
     pub async fn begin(&self, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Begin> {
-        let item = IdempotencyItem {
-            pk: keys::idempotency_pk(key),
-            sk: keys::IDEMPOTENCY_SK.to_string(),
-            entity: ENTITY.to_string(),
+        let record = IdempotencyRecord {
+            key: key.to_string(),
             fingerprint: fingerprint.to_string(),
             lease_until: (now + LEASE).timestamp(),
-            ttl: (now + RETENTION).timestamp(),
             response: None,
         };
         // Free when new, expired (TTL deletes lazily), or claimed by a crashed
@@ -78,7 +92,7 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
+            .set_item(Some(to_item(&record)?))
             .condition_expression(
                 "attribute_not_exists(PK) OR #ttl < :now \
                  OR (attribute_not_exists(#response) AND lease_until < :now AND fingerprint = :fp)",
@@ -94,9 +108,9 @@ impl DynamoStore {
             Ok(_) => return Ok(Begin::Claimed),
             Err(error) => match error.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => match &failed.item {
-                    Some(item) => item.clone(),
-                    None => match self.get_raw(&item.pk).await? {
-                        Some(item) => item,
+                    Some(item) => from_item(item.clone())?,
+                    None => match self.get(record.key()).await? {
+                        Some(existing) => existing,
                         // Deleted in between (abandoned): let the caller try again.
                         None => return Ok(Begin::InProgress),
                     },
@@ -104,7 +118,7 @@ impl DynamoStore {
                 _ => return Err(StoreError::from_sdk(error).into()),
             },
         };
-        let existing: IdempotencyItem = serde_dynamo::from_item(existing).map_err(|e| corrupt(ENTITY, e))?;
+        let existing: IdempotencyRecord = existing;
         Ok(if existing.fingerprint != fingerprint {
             Begin::Mismatch
         } else {
@@ -122,8 +136,7 @@ impl DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(keys::idempotency_pk(key)))
-            .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.to_string()))
+            .set_key(Some(IdempotencyRecord::key_of(key).item()))
             .update_expression("SET #response = :response")
             .expression_attribute_names("#response", "response")
             .expression_attribute_values(":response", response)
@@ -138,27 +151,10 @@ impl DynamoStore {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(keys::idempotency_pk(key)))
-            .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.to_string()))
+            .set_key(Some(IdempotencyRecord::key_of(key).item()))
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(())
-    }
-}
-
-impl DynamoStore {
-    async fn get_raw(&self, pk: &str) -> Result<Option<super::dynamo::Item>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk.to_string()))
-            .key(keys::SK, AttributeValue::S(keys::IDEMPOTENCY_SK.to_string()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(output.item)
     }
 }

@@ -2,10 +2,11 @@ use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::dynamo::{key, to_item, DynamoStore};
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::errors::StoreError;
-use super::items::{notification_item, Stored, NOTIFICATION_ENTITY};
 use super::keys;
 use super::page::{Cursor, Page, PageRequest};
 use crate::domain::MailOutcome;
@@ -35,29 +36,82 @@ const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(14);
 /// `Timeout` in template.yaml, so a live sender is never overtaken.
 const EMAIL_CLAIM_LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
-const DELIVERY_ENTITY: &str = "EmailDelivery";
 const SENDING: &str = "sending";
 const SENT: &str = "sent";
 const REFUSED: &str = "refused";
 
-fn delivery_key(event_id: &uuid::Uuid, to: &Email) -> super::dynamo::Item {
-    key(keys::delivery_pk(event_id), &keys::delivery_email_sk(to.as_str()))
+/// `ORG#<org_id>` / `NOTIFICATION#<created_at>#<id>`.
+impl Entity for Notification {
+    const TYPE: &'static str = "Notification";
+
+    fn key(&self) -> Key {
+        Key::new(keys::org_pk(&self.org_id), keys::notification_sk(&self.created_at, &self.notification_id))
+    }
+}
+
+/// The marker of one event's email to one address: claimed (`sending`, under a
+/// lease), then `sent` or `refused` by updates. Remembered for a while, then TTL.
+#[derive(Debug, Serialize, Deserialize)]
+struct EmailDelivery {
+    /// Its key only.
+    #[serde(skip)]
+    event_id: uuid::Uuid,
+    /// Its key only.
+    #[serde(skip)]
+    to: String,
+    /// Absent on markers written before states existed (for sent emails).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claimed_epoch: Option<i64>,
+}
+
+impl EmailDelivery {
+    fn key_of(event_id: &uuid::Uuid, to: &Email) -> Key {
+        Key::new(keys::delivery_pk(event_id), keys::delivery_email_sk(to.as_str()))
+    }
+}
+
+/// `DELIVERY#<event_id>` / `EMAIL#<address>`.
+impl Entity for EmailDelivery {
+    const TYPE: &'static str = "EmailDelivery";
+
+    fn key(&self) -> Key {
+        Key::new(keys::delivery_pk(&self.event_id), keys::delivery_email_sk(&self.to))
+    }
+
+    fn expires_at(&self) -> Option<i64> {
+        Some(self.claimed_epoch? + DELIVERY_MEMORY.num_seconds())
+    }
+}
+
+/// A notification a partner dismissed from its feed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Dismissal {
+    /// Its key only (the partner's org).
+    #[serde(skip)]
+    at: Key,
+    notification_id: uuid::Uuid,
+    /// As `keys::timestamp` writes it.
+    dismissed_at: String,
+}
+
+/// `ORG#<partner_id>` / `DISMISSED#<notification_id>`.
+impl Entity for Dismissal {
+    const TYPE: &'static str = "Dismissal";
+
+    fn key(&self) -> Key {
+        self.at.clone()
+    }
 }
 
 impl DynamoStore {
     /// How the marker of one event's email stands, read after a claim lost.
     async fn email_state(&self, event_id: &uuid::Uuid, to: &Email) -> Result<Option<EmailClaim>> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(delivery_key(event_id, to)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?
-            .item;
-        Ok(item.map(|item| match item.get("state").and_then(|v| v.as_s().ok()).map(String::as_str) {
+        let marker: Option<EmailDelivery> = self.get(EmailDelivery::key_of(event_id, to)).await?;
+        Ok(marker.map(|marker| match marker.state.as_deref() {
             Some(SENDING) => EmailClaim::InFlight,
             Some(REFUSED) => EmailClaim::Refused,
             // Markers written before states existed were written for sent emails.
@@ -69,7 +123,7 @@ impl DynamoStore {
 impl DynamoStore {
     /// Records a notification; `false` when it was recorded before (a repeated event).
     pub async fn record(&self, notification: &Notification) -> Result<bool> {
-        self.put_if_absent(to_item(&notification_item(notification))?).await
+        self.put_if_absent(notification).await
     }
 
     /// Claims the right to send one event's email to one address, or says how that
@@ -83,17 +137,18 @@ impl DynamoStore {
         // A claim lost to one just released (a transient failure) is tried again.
         for _ in 0..3 {
             let claim = uuid::Uuid::new_v4();
-            let mut item = delivery_key(event_id, to);
-            item.insert(keys::ENTITY.into(), AttributeValue::S(DELIVERY_ENTITY.into()));
-            item.insert("state".into(), AttributeValue::S(SENDING.into()));
-            item.insert("claim".into(), AttributeValue::S(claim.to_string()));
-            item.insert("claimed_epoch".into(), AttributeValue::N(now.timestamp().to_string()));
-            item.insert(keys::TTL.into(), AttributeValue::N((now + DELIVERY_MEMORY).timestamp().to_string()));
+            let marker = EmailDelivery {
+                event_id: *event_id,
+                to: to.as_str().to_string(),
+                state: Some(SENDING.into()),
+                claim: Some(claim),
+                claimed_epoch: Some(now.timestamp()),
+            };
             let put = self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(item))
+                .set_item(Some(to_item(&marker)?))
                 .condition_expression(
                     "attribute_not_exists(PK) OR (#state = :sending AND claimed_epoch < :stale)",
                 )
@@ -123,7 +178,7 @@ impl DynamoStore {
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(delivery_key(event_id, to)))
+            .set_key(Some(EmailDelivery::key_of(event_id, to).item()))
             .condition_expression("claim = :claim")
             .expression_attribute_values(":claim", AttributeValue::S(claim.to_string()))
             .send()
@@ -152,7 +207,7 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(delivery_key(event_id, to)))
+            .set_key(Some(EmailDelivery::key_of(event_id, to).item()))
             .condition_expression("claim = :claim")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":claim", AttributeValue::S(claim.to_string()))
@@ -177,10 +232,7 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                keys::org_pk(&notification.org_id),
-                &keys::notification_sk(&notification.created_at, &notification.notification_id),
-            )))
+            .set_key(Some(notification.key().item()))
             .update_expression("SET title = :title, body = :body")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":title", AttributeValue::S(notification.title.clone()))
@@ -195,17 +247,7 @@ impl DynamoStore {
 
     /// Newest first.
     pub async fn notifications_of(&self, org: &OrgId, page: &PageRequest) -> Result<Page<Notification>> {
-        let Page { items, next } = self
-            .query_page::<Stored<Notification>>(
-                None,
-                &keys::org_pk(org),
-                keys::NOTIFICATION_SK_PREFIX,
-                page,
-                false,
-                NOTIFICATION_ENTITY,
-            )
-            .await?;
-        Ok(Page::new(items.into_iter().map(|i| i.value).collect(), next))
+        self.query(None, &keys::org_pk(org), keys::NOTIFICATION_SK_PREFIX, page, false).await
     }
 
     /// The newest `per_org` notifications of each org, each naming its org.
@@ -260,20 +302,17 @@ impl DynamoStore {
         notification_id: &uuid::Uuid,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut item = key(keys::org_pk(partner), &keys::dismissed_sk(notification_id));
-        item.insert(keys::ENTITY.into(), AttributeValue::S("Dismissal".into()));
-        item.insert("notification_id".into(), AttributeValue::S(notification_id.to_string()));
-        item.insert("dismissed_at".into(), AttributeValue::S(keys::timestamp(&now)));
-        self.put(item).await
+        self.put(&Dismissal {
+            at: Key::new(keys::org_pk(partner), keys::dismissed_sk(notification_id)),
+            notification_id: *notification_id,
+            dismissed_at: keys::timestamp(&now),
+        })
+        .await
     }
 
     pub async fn dismissed_by(&self, partner: &OrgId) -> Result<HashSet<uuid::Uuid>> {
-        #[derive(serde::Deserialize)]
-        struct Dismissal {
-            notification_id: uuid::Uuid,
-        }
         let all: Vec<Dismissal> =
-            self.query_all(None, &keys::org_pk(partner), keys::DISMISSED_SK_PREFIX, "Dismissal").await?;
+            self.query_all(None, &keys::org_pk(partner), keys::DISMISSED_SK_PREFIX).await?;
         Ok(all.into_iter().map(|d| d.notification_id).collect())
     }
 }

@@ -1,10 +1,11 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use serde::{Deserialize, Serialize};
 
-use super::dynamo::{key, to_item, DynamoStore};
-use super::items::Stored;
+use super::dynamo::DynamoStore;
+use super::entity::{to_item, Entity, Key};
 use super::keys;
 use super::page::{Page, PageRequest};
-use super::transact::Transacted;
+use super::transact::{Part, Transacted};
 use crate::domain::EventEnvelope;
 use crate::domain::{Allocation, AuditEntry, Order, OrgId};
 use crate::error::Result;
@@ -25,18 +26,41 @@ pub enum Allocate {
     Insufficient,
 }
 
-const ORDER: &str = "Order";
-const ALLOCATION: &str = "LicenseAllocation";
+/// `ORG#<partner_id>` / `ORDER#<order_id>`.
+impl Entity for Order {
+    const TYPE: &'static str = "Order";
+
+    fn key(&self) -> Key {
+        order_key(&self.partner_id, &self.order_id)
+    }
+}
+
+fn order_key(partner: &OrgId, order_id: &str) -> Key {
+    Key::new(keys::org_pk(partner), keys::order_sk(order_id))
+}
+
+/// An allocation, under the partner whose order it takes from.
+#[derive(Debug, Serialize, Deserialize)]
+struct LicenseAllocation {
+    /// Its key only (the partner is not among its attributes).
+    #[serde(skip)]
+    at: Key,
+    #[serde(flatten)]
+    allocation: Allocation,
+}
+
+/// `ORG#<partner_id>` / `ALLOCATION#<order_id>#<allocation_id>`.
+impl Entity for LicenseAllocation {
+    const TYPE: &'static str = "LicenseAllocation";
+
+    fn key(&self) -> Key {
+        self.at.clone()
+    }
+}
 
 impl DynamoStore {
     pub async fn record_order(&self, order: &Order, audit: &AuditEntry) -> Result<RecordOrder> {
-        let item = Stored::new(
-            keys::org_pk(&order.partner_id),
-            keys::order_sk(&order.order_id),
-            ORDER,
-            order.clone(),
-        );
-        let mut writes = vec![self.put_new(to_item(&item)?)?];
+        let mut writes = vec![self.put_new(Part::Order, to_item(order)?)?];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         if self.transact(writes).await? == Transacted::Committed {
             return Ok(RecordOrder::Recorded);
@@ -48,23 +72,11 @@ impl DynamoStore {
     }
 
     pub async fn order(&self, partner: &OrgId, order_id: &str) -> Result<Option<Order>> {
-        let item: Option<Stored<Order>> =
-            self.get(keys::org_pk(partner), &keys::order_sk(order_id), ORDER).await?;
-        Ok(item.map(|i| i.value))
+        self.get(order_key(partner, order_id)).await
     }
 
     pub async fn orders_of(&self, partner: &OrgId, page: &PageRequest) -> Result<Page<Order>> {
-        let Page { items, next } = self
-            .query_page::<Stored<Order>>(
-                None,
-                &keys::org_pk(partner),
-                keys::ORDER_SK_PREFIX,
-                page,
-                true,
-                ORDER,
-            )
-            .await?;
-        Ok(Page::new(items.into_iter().map(|i| i.value).collect(), next))
+        self.query(None, &keys::org_pk(partner), keys::ORDER_SK_PREFIX, page, true).await
     }
 
     /// Takes the licenses off the order's remainder, only if enough remain, together
@@ -79,17 +91,20 @@ impl DynamoStore {
         // The remainder only ever goes down by what is allocated, and never below zero:
         // DynamoDB checks it in the same transaction that records the allocation.
         let take = Update::builder()
-            .set_key(Some(key(keys::org_pk(partner), &keys::order_sk(&allocation.order_id))))
             .update_expression("SET remaining = remaining - :q, allocated = allocated + :q")
             .condition_expression("remaining >= :q")
             .expression_attribute_values(":q", AttributeValue::N(allocation.quantity.to_string()));
-        let item = Stored::new(
-            keys::org_pk(partner),
-            keys::allocation_sk(&allocation.order_id, &allocation.allocation_id),
-            ALLOCATION,
-            allocation.clone(),
-        );
-        let mut writes = vec![self.update(take)?, self.put_new(to_item(&item)?)?];
+        let item = LicenseAllocation {
+            at: Key::new(
+                keys::org_pk(partner),
+                keys::allocation_sk(&allocation.order_id, &allocation.allocation_id),
+            ),
+            allocation: allocation.clone(),
+        };
+        let mut writes = vec![
+            self.update(Part::Order, &order_key(partner, &allocation.order_id), take)?,
+            self.put_new(Part::Allocation, to_item(&item)?)?,
+        ];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
@@ -99,8 +114,8 @@ impl DynamoStore {
     }
 
     pub async fn allocations_of(&self, partner: &OrgId) -> Result<Vec<Allocation>> {
-        let items: Vec<Stored<Allocation>> =
-            self.query_all(None, &keys::org_pk(partner), keys::ALLOCATION_SK_PREFIX, ALLOCATION).await?;
-        Ok(items.into_iter().map(|i| i.value).collect())
+        let items: Vec<LicenseAllocation> =
+            self.query_all(None, &keys::org_pk(partner), keys::ALLOCATION_SK_PREFIX).await?;
+        Ok(items.into_iter().map(|i| i.allocation).collect())
     }
 }

@@ -1,17 +1,90 @@
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
-
-use super::admins;
-use super::dynamo::key;
-use super::dynamo::{to_item, DynamoStore};
-use super::errors::{corrupt, StoreError};
-use super::items::{AdminItem, OrgItem, PendingAdminItem};
-use super::keys;
-use super::transact::Transacted;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::admins::{self, PendingAdmin};
+use super::dynamo::DynamoStore;
+use super::entity::{from_item, to_item, Entity, Key};
+use super::errors::StoreError;
+use super::keys;
+use super::transact::{Part, Transacted};
 
 use crate::domain::EventEnvelope;
-use crate::domain::{Administrator, AuditEntry, Email, Org, OrgId, Program};
+use crate::domain::{Administrator, AuditEntry, Email, Org, OrgId, Program, Tenancy};
 use crate::error::{AppError, Result};
+
+/// The org item: the org, and the counters and marks other writes keep on it (see
+/// `keys`). Only its creation writes it whole; the counters are moved by updates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct OrgProfile {
+    pub org_id: OrgId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub tenancy: Tenancy,
+    #[serde(default)]
+    pub programs: Vec<Program>,
+    pub created_at: DateTime<Utc>,
+    /// Active customers; kept by `store::connections`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_count: Option<u32>,
+    /// Set once, by the connection that made the partner's 90th customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_near_at: Option<String>,
+    /// Set once, by the first call for the partner's invitation link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_code: Option<String>,
+    /// Full administrators without an expiry; kept by `store::admins`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_admins: Option<u32>,
+    /// Support tickets open now; kept by `store::support`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_tickets: Option<u32>,
+}
+
+impl OrgProfile {
+    /// A new org's item, with its first administrator counted.
+    pub fn new(org: &Org, first_admin: &Administrator) -> Self {
+        Self {
+            org_id: org.org_id.clone(),
+            name: org.name.clone(),
+            country: org.country.clone(),
+            tenancy: org.tenancy,
+            programs: org.programs.clone(),
+            created_at: org.created_at,
+            customer_count: None,
+            limit_near_at: None,
+            invite_code: None,
+            full_admins: Some(admins::first_full_admins(first_admin)),
+            open_tickets: None,
+        }
+    }
+
+    /// Where the org item of `org` sits, for the updates of its counters.
+    pub fn key_of(org: &OrgId) -> Key {
+        Key::new(keys::org_pk(org), keys::ORG_PROFILE_SK)
+    }
+
+    pub fn org(self) -> Org {
+        Org {
+            org_id: self.org_id,
+            name: self.name,
+            country: self.country,
+            tenancy: self.tenancy,
+            programs: self.programs,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// `ORG#<org_id>` / `PROFILE`.
+impl Entity for OrgProfile {
+    const TYPE: &'static str = "Org";
+
+    fn key(&self) -> Key {
+        Self::key_of(&self.org_id)
+    }
+}
 
 /// What happened when a new org was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +122,8 @@ impl DynamoStore {
         first_admin: &Administrator,
         audit: &[AuditEntry],
     ) -> Result<CreateOrg> {
-        let org_item = admins::with_first_admin(to_item(&OrgItem::from(org))?, first_admin);
-        let mut writes = vec![self.put_new(org_item)?, self.put_admin(None, first_admin)?];
+        let org_item = to_item(&OrgProfile::new(org, first_admin))?;
+        let mut writes = vec![self.put_new(Part::Org, org_item)?, self.put_admin(None, first_admin)?];
         writes.extend(self.audit_writes(audit)?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => CreateOrg::Created,
@@ -60,28 +133,24 @@ impl DynamoStore {
     }
 
     pub async fn get_org(&self, org_id: &OrgId) -> Result<Option<Org>> {
-        let item: Option<OrgItem> =
-            self.get(keys::org_pk(org_id), keys::ORG_PROFILE_SK, OrgItem::ENTITY).await?;
-        Ok(item.map(Org::from))
+        Ok(self.profile(org_id).await?.map(OrgProfile::org))
     }
 
     pub async fn get_admin(&self, org_id: &OrgId, sub: &str) -> Result<Option<Administrator>> {
-        let item: Option<AdminItem> =
-            self.get(keys::org_pk(org_id), &keys::admin_sk(sub), AdminItem::ENTITY).await?;
-        Ok(item.map(Administrator::from))
+        self.get(Key::new(keys::org_pk(org_id), keys::admin_sk(sub))).await
     }
 
     /// Every org the person administers, with their standing in it.
     pub async fn orgs_of_admin(&self, sub: &str) -> Result<Vec<(Administrator, Org)>> {
-        let admins: Vec<AdminItem> =
-            self.query_all(Some(keys::GSI1), &keys::user_gsi1pk(sub), "ORG#", AdminItem::ENTITY).await?;
+        let admins: Vec<Administrator> =
+            self.query_all(Some(keys::GSI1), &keys::user_gsi1pk(sub), "ORG#").await?;
         let ids: Vec<OrgId> = admins.iter().map(|a| a.org_id.clone()).collect();
         let mut orgs = self.batch_get_orgs(&ids).await?;
         Ok(admins
             .into_iter()
             .filter_map(|admin| {
                 let org = orgs.remove(&admin.org_id)?;
-                Some((Administrator::from(admin), org))
+                Some((admin, org))
             })
             .collect())
     }
@@ -95,13 +164,12 @@ impl DynamoStore {
     ) -> Result<Option<JoinProgram>> {
         let code = AttributeValue::S(program.code().to_string());
         let join = Update::builder()
-            .set_key(Some(key(keys::org_pk(org_id), keys::ORG_PROFILE_SK)))
             .update_expression("SET programs = list_append(if_not_exists(programs, :empty), :program)")
             .condition_expression("attribute_exists(PK) AND NOT contains(programs, :code)")
             .expression_attribute_values(":program", AttributeValue::L(vec![code.clone()]))
             .expression_attribute_values(":empty", AttributeValue::L(vec![]))
             .expression_attribute_values(":code", code);
-        let mut writes = vec![self.update(join)?];
+        let mut writes = vec![self.update(Part::Org, &OrgProfile::key_of(org_id), join)?];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         let joined = self.transact(writes).await? == Transacted::Committed;
         // Either way the org as it now stands answers; a refusal means it already had
@@ -116,9 +184,7 @@ impl DynamoStore {
     }
 
     pub async fn admins_of(&self, org_id: &OrgId) -> Result<Vec<Administrator>> {
-        let items: Vec<AdminItem> =
-            self.query_all(None, &keys::org_pk(org_id), keys::ADMIN_SK_PREFIX, AdminItem::ENTITY).await?;
-        Ok(items.into_iter().map(Administrator::from).collect())
+        self.query_all(None, &keys::org_pk(org_id), keys::ADMIN_SK_PREFIX).await
     }
 
     /// Makes the person a full administrator of every org that recorded their email as
@@ -130,14 +196,8 @@ impl DynamoStore {
         now: DateTime<Utc>,
         audit: PendingAuditFn<'_>,
     ) -> Result<usize> {
-        let pending: Vec<PendingAdminItem> = self
-            .query_all(
-                Some(keys::GSI1),
-                &keys::email_gsi1pk(email.as_str()),
-                "ORG#",
-                PendingAdminItem::ENTITY,
-            )
-            .await?;
+        let pending: Vec<PendingAdmin> =
+            self.query_all(Some(keys::GSI1), &keys::email_gsi1pk(email.as_str()), "ORG#").await?;
         let mut claimed = 0;
         for invitation in pending {
             let mut admin =
@@ -145,7 +205,7 @@ impl DynamoStore {
             admin.access = invitation.access;
             let mut writes = vec![
                 self.put_admin(None, &admin)?,
-                self.delete_existing(key(invitation.pk.clone(), &invitation.sk))?,
+                self.delete_existing(Part::PendingAdmin, &invitation.key())?,
             ];
             writes.extend(self.full_admins_moved(
                 &admin.org_id,
@@ -156,8 +216,8 @@ impl DynamoStore {
             match self.transact(writes).await? {
                 Transacted::Committed => claimed += 1,
                 // Already an administrator there: the pending role has nothing to add.
-                outcome if outcome.failed(0) => {
-                    self.transact(vec![self.delete_existing(key(invitation.pk, &invitation.sk))?]).await?;
+                outcome if outcome.failed(Part::Admin) => {
+                    self.transact(vec![self.delete_existing(Part::PendingAdmin, &invitation.key())?]).await?;
                 }
                 // Claimed by a racing request.
                 Transacted::ConditionFailed(_) => {}
@@ -181,16 +241,17 @@ impl DynamoStore {
             Some(after) => self.put_admin(Some(before), after)?,
             None => self.delete_admin(before)?,
         }];
-        let counter =
-            self.full_admins_moved(&before.org_id, admins::keeps_delta(Some(before), after), keep_last)?;
-        let counted = counter.is_some();
-        writes.extend(counter);
+        writes.extend(self.full_admins_moved(
+            &before.org_id,
+            admins::keeps_delta(Some(before), after),
+            keep_last,
+        )?);
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         writes.extend(self.outbox_writes(event.map(std::slice::from_ref).unwrap_or_default())?);
         Ok(match self.transact(writes).await? {
             Transacted::Committed => ChangeAdmin::Changed,
-            outcome if outcome.failed(0) => ChangeAdmin::Stale,
-            outcome if counted && outcome.failed(1) => ChangeAdmin::LastFullAdmin,
+            outcome if outcome.failed(Part::Admin) => ChangeAdmin::Stale,
+            outcome if outcome.failed(Part::FullAdmins) => ChangeAdmin::LastFullAdmin,
             _ => ChangeAdmin::Stale,
         })
     }
@@ -203,8 +264,8 @@ impl DynamoStore {
         email: &Email,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut writes =
-            vec![self.delete_existing(key(keys::org_pk(org_id), &keys::pending_admin_sk(email.as_str())))?];
+        let pending = Key::new(keys::org_pk(org_id), keys::pending_admin_sk(email.as_str()));
+        let mut writes = vec![self.delete_existing(Part::PendingAdmin, &pending)?];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
@@ -215,25 +276,27 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// The org item of `org`, with its counters.
+    pub(super) async fn profile(&self, org: &OrgId) -> Result<Option<OrgProfile>> {
+        self.get(OrgProfile::key_of(org)).await
+    }
+
     pub(super) async fn batch_get_orgs(
         &self,
         ids: &[OrgId],
     ) -> Result<std::collections::HashMap<OrgId, Org>> {
-        let items: Vec<OrgItem> = self.batch_get_profiles(ids).await?;
-        Ok(items.into_iter().map(|item| (item.org_id.clone(), Org::from(item))).collect())
+        let items = self.batch_get_profiles(ids).await?;
+        Ok(items.into_iter().map(|item| (item.org_id.clone(), item.org())).collect())
     }
 
-    /// The org items of these ids, read as `T` (the org, or some of its counters),
-    /// 100 keys a call, retrying what DynamoDB leaves unprocessed.
-    pub(super) async fn batch_get_profiles<T: serde::de::DeserializeOwned>(
-        &self,
-        ids: &[OrgId],
-    ) -> Result<Vec<T>> {
+    /// The org items of these ids, 100 keys a call, retrying what DynamoDB leaves
+    /// unprocessed.
+    pub(super) async fn batch_get_profiles(&self, ids: &[OrgId]) -> Result<Vec<OrgProfile>> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
             let mut keys_and_attributes = KeysAndAttributes::builder().consistent_read(true);
             for id in chunk {
-                keys_and_attributes = keys_and_attributes.keys(key(keys::org_pk(id), keys::ORG_PROFILE_SK));
+                keys_and_attributes = keys_and_attributes.keys(OrgProfile::key_of(id).item());
             }
             let mut request = Some(keys_and_attributes.build().map_err(AppError::internal)?);
             let mut attempts = 0;
@@ -247,7 +310,7 @@ impl DynamoStore {
                     .await
                     .map_err(StoreError::from_sdk)?;
                 for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-                    found.push(serde_dynamo::from_item(item).map_err(|e| corrupt(OrgItem::ENTITY, e))?);
+                    found.push(from_item(item)?);
                 }
                 request = output
                     .unprocessed_keys

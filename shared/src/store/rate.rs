@@ -13,11 +13,13 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
-use super::dynamo::{key, DynamoStore};
+use super::dynamo::DynamoStore;
+use super::entity::{Entity, Key};
 use super::errors::StoreError;
 use super::keys;
-use super::transact::Write;
+use super::transact::{Part, Write};
 use crate::domain::OrgId;
 use crate::error::{AppError, Result};
 
@@ -33,6 +35,40 @@ pub struct RateUse {
     pub at: DateTime<Utc>,
     /// Epoch seconds: a slot holding a time at or before this is free.
     pub free_before: i64,
+}
+
+/// The ring of one limit: `n`, the uses ever taken, and the slots `s0`… holding the
+/// times (epoch seconds) of the last uses. Only ever written by [`RATE_UPDATE`].
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct RateWindow {
+    /// Its key only.
+    #[serde(skip)]
+    at: Key,
+    #[serde(default)]
+    n: i64,
+    /// Every other attribute: the slots among them.
+    #[serde(flatten)]
+    slots: HashMap<String, serde_json::Value>,
+}
+
+impl RateWindow {
+    fn key_of(org: &OrgId, what: &str) -> Key {
+        Key::new(keys::rate_pk(org, what), keys::RATE_SK)
+    }
+
+    /// The time a slot holds, if any.
+    fn slot(&self, name: &str) -> Option<i64> {
+        self.slots.get(name).and_then(serde_json::Value::as_i64)
+    }
+}
+
+/// `RATE#<org_id>#<what>` / `RATE`.
+impl Entity for RateWindow {
+    const TYPE: &'static str = "RateWindow";
+
+    fn key(&self) -> Key {
+        self.at.clone()
+    }
 }
 
 /// How long a use keeps retrying lost races before giving up with 503: far more
@@ -54,8 +90,9 @@ impl DynamoStore {
     /// The use's write: it holds only while its slot is still free.
     pub(super) fn rate_write(&self, use_: &RateUse) -> Result<Write> {
         self.update(
+            Part::RateSlot,
+            &RateWindow::key_of(&use_.org, &use_.what),
             Update::builder()
-                .set_key(Some(key(keys::rate_pk(&use_.org, &use_.what), keys::RATE_SK)))
                 .update_expression(RATE_UPDATE)
                 .condition_expression(RATE_CONDITION)
                 .set_expression_attribute_names(Some(rate_names(use_)))
@@ -70,7 +107,7 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(keys::rate_pk(&use_.org, &use_.what), keys::RATE_SK)))
+            .set_key(Some(RateWindow::key_of(&use_.org, &use_.what).item()))
             .update_expression(RATE_UPDATE)
             .condition_expression(RATE_CONDITION)
             .set_expression_attribute_names(Some(rate_names(use_)))
@@ -98,7 +135,7 @@ fn rate_values(use_: &RateUse) -> HashMap<String, AttributeValue> {
         (":one".to_string(), AttributeValue::N("1".into())),
         (":now".to_string(), AttributeValue::N(use_.at.timestamp().to_string())),
         (":cutoff".to_string(), AttributeValue::N(use_.free_before.to_string())),
-        (":entity".to_string(), AttributeValue::S("RateWindow".into())),
+        (":entity".to_string(), AttributeValue::S(RateWindow::TYPE.into())),
     ])
 }
 
@@ -113,26 +150,14 @@ impl DynamoStore {
         window: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<std::result::Result<RateUse, Duration>> {
-        let current = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::rate_pk(org, what), keys::RATE_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?
-            .item
-            .unwrap_or_default();
-        let number =
-            |name: &str| current.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
-        let used = number("n").unwrap_or(0);
+        let current: RateWindow = self.get(RateWindow::key_of(org, what)).await?.unwrap_or_default();
+        let used = current.n;
         // A slot holding a time at or before this is free again.
         let free_before = now.timestamp() - window.num_seconds();
         let (mut free, mut oldest) = (Vec::new(), None::<i64>);
         for index in 0..limit.max(1) {
             let slot = format!("s{index}");
-            match number(&slot) {
+            match current.slot(&slot) {
                 Some(at) if at > free_before => oldest = Some(oldest.map_or(at, |o| o.min(at))),
                 _ => free.push(slot),
             }

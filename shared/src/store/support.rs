@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 
-use super::dynamo::{cursor_of, key, start_key, to_item, DynamoStore};
-use super::errors::{corrupt, StoreError};
-use super::items::Stored;
+use super::dynamo::{cursor_of, start_key, DynamoStore};
+use super::entity::{from_item, to_item, Entity, Key};
+use super::errors::StoreError;
 use super::keys;
+use super::orgs::OrgProfile;
 use super::page::{Page, PageRequest};
-use super::transact::Transacted;
+use super::transact::{Part, Transacted};
 use crate::domain::EventEnvelope;
 use crate::domain::{AuditEntry, Email, OrgId, SupportTicket, TicketStatus};
 use crate::error::{AppError, Result};
@@ -26,12 +27,23 @@ pub enum CloseTicket {
     NotFound,
 }
 
-const ENTITY: &str = "SupportTicket";
 const COUNTER: &str = "open_tickets";
 
-fn counter_moved(org: &OrgId, up: bool) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+/// `ORG#<org_id>` / `TICKET#<ticket_id>`.
+impl Entity for SupportTicket {
+    const TYPE: &'static str = "SupportTicket";
+
+    fn key(&self) -> Key {
+        ticket_key(&self.org_id, &self.ticket_id)
+    }
+}
+
+fn ticket_key(org: &OrgId, ticket_id: &uuid::Uuid) -> Key {
+    Key::new(keys::org_pk(org), keys::ticket_sk(ticket_id))
+}
+
+fn counter_moved(up: bool) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     let update = Update::builder()
-        .set_key(Some(key(keys::org_pk(org), keys::ORG_PROFILE_SK)))
         .expression_attribute_names("#count", COUNTER)
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
         .expression_attribute_values(":zero", AttributeValue::N("0".into()));
@@ -53,10 +65,10 @@ impl DynamoStore {
         event: &EventEnvelope,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let item =
-            Stored::new(keys::org_pk(&ticket.org_id), keys::ticket_sk(&ticket.ticket_id), ENTITY, ticket);
-        let mut writes =
-            vec![self.put_new(to_item(&item)?)?, self.update(counter_moved(&ticket.org_id, true))?];
+        let mut writes = vec![
+            self.put_new(Part::Ticket, to_item(ticket)?)?,
+            self.update(Part::OpenTickets, &OrgProfile::key_of(&ticket.org_id), counter_moved(true))?,
+        ];
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
@@ -72,7 +84,6 @@ impl DynamoStore {
         audit: &AuditEntry,
     ) -> Result<CloseTicket> {
         let close = Update::builder()
-            .set_key(Some(key(keys::org_pk(org), &keys::ticket_sk(ticket_id))))
             .update_expression("SET #status = :closed, closed_at = :at, closed_by = :by")
             .condition_expression("#status = :open")
             .expression_attribute_names("#status", "status")
@@ -83,7 +94,10 @@ impl DynamoStore {
                 AttributeValue::S(closed_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
             )
             .expression_attribute_values(":by", AttributeValue::S(closed_by.to_string()));
-        let mut writes = vec![self.update(close)?, self.update(counter_moved(org, false))?];
+        let mut writes = vec![
+            self.update(Part::Ticket, &ticket_key(org, ticket_id), close)?,
+            self.update(Part::OpenTickets, &OrgProfile::key_of(org), counter_moved(false))?,
+        ];
         writes.extend(self.audit_writes(std::slice::from_ref(audit))?);
         let committed = self.transact(writes).await? == Transacted::Committed;
         // Closed now, or (the condition refused) closed before or never there.
@@ -100,9 +114,7 @@ impl DynamoStore {
     }
 
     pub async fn ticket(&self, org: &OrgId, ticket_id: &uuid::Uuid) -> Result<Option<SupportTicket>> {
-        let item: Option<Stored<SupportTicket>> =
-            self.get(keys::org_pk(org), &keys::ticket_sk(ticket_id), ENTITY).await?;
-        Ok(item.map(|i| i.value))
+        self.get(ticket_key(org, ticket_id)).await
     }
 
     /// Newest first, optionally only those with `status`.
@@ -138,28 +150,14 @@ impl DynamoStore {
                 .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()));
         }
         let output = query.send().await.map_err(StoreError::from_sdk)?;
-        let tickets = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_dynamo::from_item::<_, Stored<SupportTicket>>(item)
-                    .map(|i| i.value)
-                    .map_err(|e| corrupt(ENTITY, e))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let tickets =
+            output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(tickets, output.last_evaluated_key.map(cursor_of)))
     }
 
     /// Each org's counter of open tickets (absent: 0).
     pub async fn open_ticket_counts(&self, orgs: &[OrgId]) -> Result<HashMap<OrgId, u32>> {
-        #[derive(serde::Deserialize)]
-        struct Counted {
-            org_id: OrgId,
-            #[serde(default)]
-            open_tickets: u32,
-        }
-        let counted: Vec<Counted> = self.batch_get_profiles(orgs).await?;
-        Ok(counted.into_iter().map(|c| (c.org_id, c.open_tickets)).collect())
+        let counted = self.batch_get_profiles(orgs).await?;
+        Ok(counted.into_iter().map(|c| (c.org_id, c.open_tickets.unwrap_or(0))).collect())
     }
 }
