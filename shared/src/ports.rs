@@ -192,9 +192,6 @@ pub trait ConnectionStore: Send + Sync {
 pub trait OutboxStore: Send + Sync {
     /// Writes events that accompany no other state change.
     async fn append(&self, events: &[EventEnvelope]) -> Result<()>;
-    /// Committed events not yet published, oldest first.
-    async fn waiting(&self, limit: u32) -> Result<Vec<EventEnvelope>>;
-    async fn remove_published(&self, event_ids: &[uuid::Uuid]) -> Result<()>;
 }
 
 /// How one event's email to one address stands, as `claim_email` found it.

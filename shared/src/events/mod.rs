@@ -4,6 +4,7 @@
 mod eventbridge;
 mod kinds;
 pub mod outbox;
+pub mod relay;
 
 pub use eventbridge::EventBridgePublisher;
 pub use kinds::DomainEvent;

@@ -227,16 +227,19 @@ pub struct OutboxItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
     pub entity: String,
     pub event: EventEnvelope,
+    /// Epoch seconds: the table's TTL deletes the item [`OutboxItem::RETENTION`] after
+    /// the event. Its INSERT on the table's stream is what publishes it.
+    pub ttl: i64,
 }
 
 impl OutboxItem {
     pub const ENTITY: &'static str = "OutboxEvent";
+    /// How long an outbox item stays in the table: well past the stream's 24 hours,
+    /// so an event whose stream record went to the relay's dead-letter queue can still
+    /// be read and replayed from the table.
+    pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
 }
 
 impl From<&EventEnvelope> for OutboxItem {
@@ -244,10 +247,9 @@ impl From<&EventEnvelope> for OutboxItem {
         Self {
             pk: keys::outbox_pk(&event.event_id),
             sk: keys::OUTBOX_SK.to_string(),
-            gsi1pk: keys::OUTBOX_GSI1PK.to_string(),
-            gsi1sk: format!("{}#{}", keys::timestamp(&event.occurred_at), event.event_id),
             entity: Self::ENTITY.to_string(),
             event: event.clone(),
+            ttl: (event.occurred_at + Self::RETENTION).timestamp(),
         }
     }
 }

@@ -23,4 +23,5 @@ mod usage;
 
 pub use dynamo::DynamoStore;
 pub use errors::StoreError;
+pub use outbox::{outbox_image, OutboxImage};
 pub use transact::MAX_ATTEMPTS as MAX_TRANSACTION_ATTEMPTS;
