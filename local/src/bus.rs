@@ -25,6 +25,13 @@ pub type EventHandler = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, St
 #[derive(Default)]
 pub struct Background(Vec<tokio::task::JoinHandle<()>>);
 
+impl Background {
+    /// Runs `task` until this is dropped.
+    pub(crate) fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.push(tokio::spawn(task));
+    }
+}
+
 impl Drop for Background {
     fn drop(&mut self) {
         for task in &self.0 {
@@ -39,7 +46,7 @@ pub fn queue_name(bus: &str, logical_id: &str) -> String {
     format!("{bus}-{logical_id}")
 }
 
-async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, String> {
+pub(crate) async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, String> {
     sqs.create_queue()
         .queue_name(name)
         .send()

@@ -21,7 +21,8 @@ pub type Handler =
 
 pub struct Gateway {
     routes: Vec<(RouteDef, Handler)>,
-    pub(crate) event_handlers: HashMap<String, crate::bus::EventHandler>,
+    /// The scheduled functions, for `/local/schedules/{function}`.
+    pub(crate) scheduled: HashMap<String, crate::bus::EventHandler>,
     pub(crate) jwt_secret: String,
     pub(crate) moto_endpoint: String,
     pub(crate) http: reqwest::Client,
@@ -33,7 +34,7 @@ impl Gateway {
     pub fn new(
         routes: Vec<RouteDef>,
         handlers: &HashMap<String, Handler>,
-        event_handlers: HashMap<String, crate::bus::EventHandler>,
+        scheduled: HashMap<String, crate::bus::EventHandler>,
         jwt_secret: String,
         moto_endpoint: String,
     ) -> Result<Self, String> {
@@ -46,7 +47,7 @@ impl Gateway {
                 Ok((route, handler))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(Self { routes, event_handlers, jwt_secret, moto_endpoint, http: reqwest::Client::new() })
+        Ok(Self { routes, scheduled, jwt_secret, moto_endpoint, http: reqwest::Client::new() })
     }
 
     pub fn routes(&self) -> impl Iterator<Item = &RouteDef> {

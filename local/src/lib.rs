@@ -1,17 +1,20 @@
 //! The local stack: the template's table, bus, rules and mail identity created in
 //! DynamoDB Local and moto, and an HTTP server on localhost that routes like the
-//! deployed API Gateway, delivers bus events and runs schedules.
+//! deployed API Gateway, delivers bus events, reads the table's stream and runs
+//! schedules.
 
 pub mod body_limit;
 pub mod bus;
 pub mod console;
 pub mod emails;
+pub mod filter;
 pub mod gateway;
 pub mod jwt;
 pub mod local_routes;
 pub mod relay;
 pub mod runtime_api;
 pub mod setup;
+pub mod stream;
 pub mod template;
 
 use std::collections::HashMap;
@@ -92,7 +95,7 @@ macro_rules! event_function {
 include!(concat!(env!("OUT_DIR"), "/functions.rs"));
 
 /// What `build` started: the router to serve, what it provisioned, and the bus
-/// delivery and schedule loops (stopped when this is dropped).
+/// delivery, stream and schedule loops (stopped when this is dropped).
 pub struct LocalStack {
     pub router: Router,
     pub provisioned: Vec<String>,
@@ -143,17 +146,43 @@ pub async fn build_with(
     }
     let events_by_function = event_handlers(&app);
     let mut background = Background::default();
-    bus::deliver(sqs, queues, &events_by_function, &failures, &mut background)?;
+    bus::deliver(sqs.clone(), queues, &events_by_function, &failures, &mut background)?;
+    let streams = stream::client(sdk);
+    for def in template.streams()? {
+        let handler = events_by_function
+            .get(&def.function)
+            .cloned()
+            .ok_or_else(|| format!("no handler for function {}", def.function))?;
+        let filters = def
+            .filters
+            .iter()
+            .map(filter::Pattern::new)
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| format!("{}: FilterCriteria: {e}", def.name))?;
+        // The template's one table (`Template::table`) is the stream's.
+        let stream_arn = setup::stream_arn(&dynamo, names.table).await?;
+        let dead_letter = match &def.on_failure {
+            Some(id) => Some(bus::create_queue(&sqs, &bus::queue_name(names.bus, id)).await?),
+            None => None,
+        };
+        provisioned.push(stream::describe(&def, names.table));
+        let source = stream::Source { def, stream_arn, filters, handler, dead_letter };
+        stream::poll(streams.clone(), sqs.clone(), source, &mut background);
+    }
     let schedules = template.schedules();
     bus::run_schedules(&schedules, &events_by_function, &mut background)?;
     for schedule in &schedules {
         provisioned.push(format!("schedule: {} every {} s", schedule.function, schedule.every.as_secs()));
     }
     check_routes(&template.routes(), &function_routes())?;
+    // `/local/schedules/{function}` runs only what the template schedules.
+    let scheduled = template.scheduled_functions();
+    let scheduled_handlers =
+        events_by_function.into_iter().filter(|(function, _)| scheduled.contains(function)).collect();
     let gateway = Gateway::new(
         template.routes(),
         &http_handlers(&app),
-        events_by_function,
+        scheduled_handlers,
         options.jwt_secret,
         options.moto_endpoint,
     )?;

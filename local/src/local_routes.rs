@@ -74,10 +74,10 @@ pub async fn list_emails() -> Response {
     (StatusCode::OK, axum::Json(emails::sent_emails())).into_response()
 }
 
-/// `POST /local/schedules/{function}`: runs a scheduled function now, e.g.
-/// `/local/schedules/usage-rollup` or `/local/schedules/outbox-relay`.
+/// `POST /local/schedules/{function}`: runs a function the template schedules now,
+/// e.g. `/local/schedules/usage-rollup`.
 pub async fn run_schedule(State(gateway): State<Arc<Gateway>>, Path(function): Path<String>) -> Response {
-    let Some(handler) = gateway.event_handlers.get(&function) else {
+    let Some(handler) = gateway.scheduled.get(&function) else {
         return error(StatusCode::NOT_FOUND, "not_found", &format!("no scheduled function {function}"));
     };
     match handler(crate::bus::schedule_event(&function)).await {

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client as Dynamo;
 use aws_sdk_eventbridge::Client as EventBridge;
@@ -60,6 +60,15 @@ pub async fn create_table(dynamo: &Dynamo, name: &str, def: &TableDef) -> Result
                 .map_err(|e| e.to_string())?,
         );
     }
+    if let Some(stream) = &def.stream_specification {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
     request.send().await.map_err(|e| format!("creating table {name}: {e:?}"))?;
     if let Some(ttl) = &def.time_to_live_specification {
         dynamo
@@ -77,6 +86,21 @@ pub async fn create_table(dynamo: &Dynamo, name: &str, def: &TableDef) -> Result
             .map_err(|e| format!("enabling TTL on {name}: {e:?}"))?;
     }
     Ok(true)
+}
+
+/// The ARN of the table's stream (the latest one, as `!GetAtt Table.StreamArn` is).
+pub async fn stream_arn(dynamo: &Dynamo, table: &str) -> Result<String, SetupError> {
+    dynamo
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| format!("describing table {table}: {e:?}"))?
+        .table
+        .and_then(|t| t.latest_stream_arn)
+        .ok_or_else(|| {
+            format!("table {table} has no stream (was it created before the template declared one?)")
+        })
 }
 
 /// Creates the event bus (if it is not there yet).

@@ -64,6 +64,43 @@ fn get_att_resource(value: &Value) -> Option<String> {
     }
 }
 
+/// Where an event source mapping starts reading a stream it has not read before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartingPosition {
+    /// The oldest record still on the stream.
+    TrimHorizon,
+    /// Only records written after the mapping starts.
+    Latest,
+}
+
+/// A function reading the table's stream (a `DynamoDB` event), as the template
+/// declares its event source mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamDef {
+    /// `<FunctionLogicalId>-<EventName>`.
+    pub name: String,
+    pub function: String,
+    /// The logical id of the table whose stream it reads (`!GetAtt Table.StreamArn`).
+    pub table: String,
+    pub starting_position: StartingPosition,
+    /// Records per invocation, at most (Lambda's default for DynamoDB is 100).
+    pub batch_size: usize,
+    /// `FilterCriteria`: a record is handed over when it matches any of them (all
+    /// records when there are none).
+    pub filters: Vec<Value>,
+    /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
+    pub report_batch_item_failures: bool,
+    /// `MaximumRetryAttempts`; `None` (-1, Lambda's default) retries until the record
+    /// leaves the stream.
+    pub max_retries: Option<u32>,
+    pub bisect_on_error: bool,
+    /// The logical id of the `DestinationConfig.OnFailure` SQS queue, if any.
+    pub on_failure: Option<String>,
+}
+
+/// Lambda's batch size for a DynamoDB stream when the template gives none.
+pub const DEFAULT_STREAM_BATCH_SIZE: usize = 100;
+
 /// A schedule that invokes a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleDef {
@@ -95,6 +132,14 @@ pub struct TableDef {
     pub global_secondary_indexes: Vec<IndexDef>,
     #[serde(default)]
     pub time_to_live_specification: Option<TtlDef>,
+    #[serde(default)]
+    pub stream_specification: Option<StreamSpecDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpecDef {
+    pub stream_view_type: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -249,6 +294,72 @@ impl Template {
         FailureDef { max_retries, on_failure, dead_letter }
     }
 
+    /// Every `DynamoDB` (stream) event of every function.
+    pub fn streams(&self) -> Result<Vec<StreamDef>, String> {
+        self.events_of("DynamoDB")
+            .into_iter()
+            .map(|(id, function, name, props)| {
+                let name = format!("{id}-{name}");
+                let table = props
+                    .get("Stream")
+                    .and_then(get_att_resource)
+                    .ok_or_else(|| format!("{name}: Stream is not a !GetAtt <Table>.StreamArn"))?;
+                let starting_position = match props.get("StartingPosition").and_then(Value::as_str) {
+                    Some("TRIM_HORIZON") => StartingPosition::TrimHorizon,
+                    Some("LATEST") => StartingPosition::Latest,
+                    other => return Err(format!("{name}: StartingPosition {other:?} is not run locally")),
+                };
+                let batch_size = props
+                    .get("BatchSize")
+                    .and_then(Value::as_u64)
+                    .map_or(DEFAULT_STREAM_BATCH_SIZE, |n| n.clamp(1, 10_000) as usize);
+                let filters = props
+                    .pointer("/FilterCriteria/Filters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|filter| {
+                        let pattern = filter.get("Pattern").and_then(Value::as_str).unwrap_or("{}");
+                        serde_json::from_str::<Value>(pattern)
+                            .map_err(|e| format!("{name}: filter pattern {pattern}: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                let report_batch_item_failures = props
+                    .get("FunctionResponseTypes")
+                    .and_then(Value::as_array)
+                    .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
+                let max_retries = props
+                    .get("MaximumRetryAttempts")
+                    .and_then(Value::as_i64)
+                    .and_then(|n| u32::try_from(n).ok());
+                let bisect_on_error =
+                    props.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false);
+                let on_failure = props
+                    .pointer("/DestinationConfig/OnFailure")
+                    .filter(|d| d.get("Type").and_then(Value::as_str) == Some("SQS"))
+                    .and_then(|d| d.get("Destination"))
+                    .and_then(get_att_resource);
+                Ok(StreamDef {
+                    name,
+                    function,
+                    table,
+                    starting_position,
+                    batch_size,
+                    filters,
+                    report_batch_item_failures,
+                    max_retries,
+                    bisect_on_error,
+                    on_failure,
+                })
+            })
+            .collect()
+    }
+
+    /// Every function with a `Schedule` event (a rate or a cron expression).
+    pub fn scheduled_functions(&self) -> std::collections::BTreeSet<String> {
+        self.events_of("Schedule").into_iter().map(|(_, function, _, _)| function).collect()
+    }
+
     /// Every `Schedule` event of every function that runs at a fixed rate.
     pub fn schedules(&self) -> Vec<ScheduleDef> {
         self.events_of("Schedule")
@@ -393,6 +504,60 @@ Resources:
         let failure = template.failure(notify);
         assert!(failure.max_retries <= 2, "{failure:?}");
         assert_eq!(failure.on_failure.as_deref(), Some("NotifyFailedInvocationsQueue"));
+    }
+
+    #[test]
+    fn the_relay_reads_the_table_stream_as_the_template_says() {
+        let template = Template::load_default().unwrap();
+        let table = template.table().unwrap();
+        assert_eq!(table.stream_specification.map(|s| s.stream_view_type).as_deref(), Some("NEW_IMAGE"));
+        let streams = template.streams().unwrap();
+        assert_eq!(streams.len(), 1, "{streams:?}");
+        let relay = &streams[0];
+        assert_eq!((relay.function.as_str(), relay.table.as_str()), ("outbox-relay", "Table"));
+        assert!(relay.report_batch_item_failures && relay.bisect_on_error);
+        assert!(relay.max_retries.is_some_and(|n| n <= 10), "bounded: {:?}", relay.max_retries);
+        assert!(relay.batch_size <= 100);
+        assert_eq!(relay.on_failure.as_deref(), Some("OutboxRelayDeadLetterQueue"));
+        assert_eq!(relay.filters.len(), 1);
+        assert!(!template.scheduled_functions().contains("outbox-relay"), "no schedule any more");
+        assert!(template.scheduled_functions().contains("usage-rollup"));
+    }
+
+    #[test]
+    fn a_stream_event_needs_a_known_starting_position() {
+        let template = Template::parse(
+            r#"
+Resources:
+  T: {Type: AWS::DynamoDB::Table}
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
+    Properties:
+      Events:
+        S: {Type: DynamoDB, Properties: {Stream: !GetAtt T.StreamArn, StartingPosition: AT_TIMESTAMP}}
+"#,
+        )
+        .unwrap();
+        assert!(template.streams().is_err());
+        let plain = Template::parse(
+            r#"
+Resources:
+  T: {Type: AWS::DynamoDB::Table}
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
+    Properties:
+      Events:
+        S: {Type: DynamoDB, Properties: {Stream: !GetAtt T.StreamArn, StartingPosition: LATEST}}
+"#,
+        )
+        .unwrap();
+        let streams = plain.streams().unwrap();
+        assert_eq!(streams[0].starting_position, StartingPosition::Latest);
+        assert_eq!(streams[0].batch_size, DEFAULT_STREAM_BATCH_SIZE);
+        assert_eq!((streams[0].max_retries, streams[0].on_failure.clone()), (None, None));
+        assert!(streams[0].filters.is_empty() && !streams[0].report_batch_item_failures);
     }
 
     #[test]

@@ -197,7 +197,7 @@ def main():
         "tickets": [{"org_id": org_id, "ticket_id": t} for org_id, ids in tickets.items() for t in ids],
         "domains": [domain],
         "notifications": notifications,
-        "functions": ["usage-rollup", "outbox-relay", "entitlement-expiry"],
+        "functions": ["usage-rollup", "entitlement-expiry"],
     }
     with open(OUT, "w") as out:
         json.dump(world, out, indent=2)

@@ -25,6 +25,10 @@ pub async fn sdk() -> SdkConfig {
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run the suite with `make test`, which starts DynamoDB Local and moto"
     );
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_ok(),
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS is not set (scripts/aws-env.sh sets it): the gateway reads the table's stream there"
+    );
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     // SES v2 through the local SES's catcher, which `/local/emails` lists.
     let moto = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");

@@ -2,7 +2,7 @@
 
 use partner_hub::domain::Email;
 use partner_hub::domain::EventEnvelope;
-use partner_hub::events::EventBridgePublisher;
+use partner_hub::events::{EntryPublisher, EventBridgePublisher};
 use partner_hub::mail::OutgoingEmail;
 use partner_hub_tests::{unique, Gateway};
 use serde_json::{json, Value};
@@ -47,7 +47,8 @@ async fn published_events_reach_a_rule_target_with_id_and_time() {
         occurred_at: chrono::Utc::now(),
         detail: json!({"partner_id": "12345678"}).as_object().unwrap().clone(),
     };
-    publisher.publish(std::slice::from_ref(&envelope)).await.unwrap();
+    let refused = publisher.put_entries(std::slice::from_ref(&envelope)).await.unwrap();
+    assert_eq!(refused, [None], "the bus took the event");
 
     let received = sqs.receive_message().queue_url(&queue).wait_time_seconds(2).send().await.unwrap();
     let body: Value = serde_json::from_str(received.messages()[0].body().unwrap()).unwrap();

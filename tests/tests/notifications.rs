@@ -158,8 +158,26 @@ async fn a_repeated_event_makes_no_second_notification_or_email() {
     assert_eq!(notes.body["items"].as_array().unwrap().len(), 1);
 }
 
+/// The messages in the outbox relay's dead-letter queue (left in place).
+async fn relay_dead_letters(gw: &Gateway) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(&gw.sdk);
+    let name = local_gateway::bus::queue_name(&gw.config.event_bus_name, "OutboxRelayDeadLetterQueue");
+    let url =
+        sqs.get_queue_url().queue_name(name).send().await.expect("the dead-letter queue exists").queue_url;
+    let received = sqs
+        .receive_message()
+        .queue_url(url.unwrap_or_default())
+        .max_number_of_messages(10)
+        .visibility_timeout(0)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    received.messages().iter().filter_map(|m| serde_json::from_str(m.body()?).ok()).collect()
+}
+
 #[tokio::test]
-async fn an_event_whose_publishing_failed_is_published_later_by_the_relay() {
+async fn an_event_whose_publishing_failed_is_published_later_from_the_stream() {
     let down = Arc::new(AtomicBool::new(true));
     let moto = std::env::var("AWS_ENDPOINT_URL_EVENTBRIDGE").unwrap();
     let proxy = Proxy::start(&moto, outage(Arc::clone(&down))).await;
@@ -184,22 +202,101 @@ async fn an_event_whose_publishing_failed_is_published_later_by_the_relay() {
     let (partner_token, partner) = gw.partner(&partner_email, "Partner").await;
     let (_, customer) = gw.connected_customer(&partner_token, &partner, &unique_email("c")).await;
 
-    // The connection stands; its event waits in the outbox.
+    // The connection stands; its event waits on the table's stream, where the relay
+    // keeps failing against the bus and is retried.
     let dashboard = gw.get(&format!("/v1/orgs/{partner}/customers"), &partner_token).await;
     assert_eq!(dashboard.body["items"][0]["org_id"], customer.as_str());
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The outage lasts about 1 s from here: less than the relay's retry window, which
+    // locally is 5 retries (template MaximumRetryAttempts) 0.2, 0.4, 0.8, 1.6 and 2 s
+    // apart (local/src/stream.rs), about 5 s, so the record is still being retried
+    // when the bus is back, not given up on.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert!(gw.emails_to(&partner_email).await.is_empty());
-    let relay_while_down = gw.send(Method::POST, "/local/schedules/outbox-relay", None, None).await;
-    assert_eq!(relay_while_down.status, 500);
 
     down.store(false, Ordering::SeqCst);
-    let relayed = gw.send(Method::POST, "/local/schedules/outbox-relay", None, None).await;
-    assert_eq!(relayed.status, 200, "{}", relayed.text);
-    assert_eq!(relayed.body["published"], 1);
     let mail = gw.wait_for_emails(&partner_email, 1).await;
     assert!(mail[0]["text"].as_str().unwrap().contains(&customer));
-    let again = gw.send(Method::POST, "/local/schedules/outbox-relay", None, None).await;
-    assert_eq!(again.body["published"], 0, "published once");
+    // Once: a further retry would come within 2 s.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(gw.emails_to(&partner_email).await.len(), 1, "published once");
+    assert!(relay_dead_letters(&gw).await.is_empty(), "nothing was given up on");
+}
+
+/// An outbox item that can never be published (its event does not decode) is retried
+/// as often as the template says, then its stream record goes to the relay's
+/// dead-letter queue, and the event written after it is still published.
+#[tokio::test]
+async fn an_outbox_item_that_never_publishes_goes_to_the_dead_letter_queue_and_blocks_nothing() {
+    let gw = Gateway::start().await;
+    let partner_email = unique_email("partner");
+    let (_, partner) = gw.partner(&partner_email, "Partner").await;
+    let (_, customer) = gw.customer(&unique_email("c"), "Customer").await;
+
+    let broken_pk = format!("OUTBOX#{}", uuid::Uuid::new_v4());
+    let s = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.to_string());
+    let event = aws_sdk_dynamodb::types::AttributeValue::M(
+        [("detail_type".to_string(), s("ConnectionCreated"))].into_iter().collect(),
+    );
+    aws_sdk_dynamodb::Client::new(&gw.sdk)
+        .put_item()
+        .table_name(gw.table())
+        .item("PK", s(&broken_pk))
+        .item("SK", s("OUTBOX"))
+        .item("entity", s("OutboxEvent"))
+        .item("event", event)
+        .send()
+        .await
+        .unwrap();
+    // Behind it on the stream: a good event, written to the outbox only (nothing
+    // publishes it but the stream).
+    let app = partner_hub::App::new(&gw.sdk, gw.config.clone());
+    let good = partner_hub::domain::EventEnvelope {
+        detail_type: "ConnectionCreated".into(),
+        event_id: uuid::Uuid::new_v4(),
+        occurred_at: chrono::Utc::now(),
+        detail: json!({"partner_id": partner, "customer_id": customer, "origin": "invite"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    };
+    app.store.append(std::slice::from_ref(&good)).await.unwrap();
+
+    // The bad record is retried 5 times (about 5 s locally), then the good one goes.
+    let mut mail = Vec::new();
+    for _ in 0..200 {
+        mail = gw.emails_to(&partner_email).await;
+        if !mail.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(mail.len(), 1, "the event behind the bad record is published");
+    assert!(mail[0]["text"].as_str().unwrap().contains(&customer));
+
+    let dead = relay_dead_letters(&gw).await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let info = &dead[0]["DDBStreamBatchInfo"];
+    assert_eq!(dead[0]["requestContext"]["condition"], "RetryAttemptsExhausted");
+    assert_eq!(dead[0]["requestContext"]["approximateInvokeCount"], 6, "the first attempt and 5 retries");
+    assert_eq!(info["batchSize"], 1, "{info}");
+    assert_eq!(info["startSequenceNumber"], info["endSequenceNumber"]);
+    // What a replay tool does with it: the record, read back from the stream by its
+    // place, is the bad item's.
+    let streams = aws_sdk_dynamodbstreams::Client::new(&gw.sdk);
+    let iterator = streams
+        .get_shard_iterator()
+        .stream_arn(info["streamArn"].as_str().unwrap())
+        .shard_id(info["shardId"].as_str().unwrap())
+        .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::AtSequenceNumber)
+        .sequence_number(info["startSequenceNumber"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .shard_iterator
+        .unwrap();
+    let records = streams.get_records().shard_iterator(iterator).limit(1).send().await.unwrap();
+    let keys = records.records()[0].dynamodb().and_then(|d| d.keys()).unwrap();
+    assert_eq!(keys["PK"], aws_sdk_dynamodbstreams::types::AttributeValue::S(broken_pk));
 }
 
 #[tokio::test]

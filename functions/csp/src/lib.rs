@@ -71,6 +71,5 @@ async fn put_workspace_theme(app: &App, call: ApiCall) -> Result<ApiResponse> {
 
 /// A customer id that is no ORGID names no connected customer.
 fn customer_param(call: &ApiCall) -> Result<partner_hub::domain::OrgId> {
-    partner_hub::domain::OrgId::parse(call.path_param("customer_id")?)
-        .map_err(|_| AppError::not_connected())
+    partner_hub::domain::OrgId::parse(call.path_param("customer_id")?).map_err(|_| AppError::not_connected())
 }

@@ -2,4 +2,4 @@
 
 mod eventbridge;
 
-pub use eventbridge::EventBridgePublisher;
+pub use eventbridge::{EntryPublisher, EventBridgePublisher, MAX_ENTRIES};

@@ -3,9 +3,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use serde::{Deserialize, Serialize};
 
 use super::admins::{self, PendingAdmin};
-use super::dynamo::{outbox_item, DynamoStore};
+use super::dynamo::DynamoStore;
 use super::entity::{to_item, Entity, Key};
-use super::items::OutboxItem;
 use super::keys;
 use super::orgs::OrgProfile;
 use super::page::{Page, PageRequest};
@@ -206,10 +205,6 @@ impl DynamoStore {
             self.update(Part::CustomerCount, &org, count_in(Some(at)))?,
             self.outbox_writes(std::slice::from_ref(&event))?,
         ))
-    }
-
-    pub(super) fn outbox_writes(&self, events: &[EventEnvelope]) -> Result<Vec<Write>> {
-        events.iter().map(|e| self.put_new(Part::Outbox, outbox_item(&OutboxItem::from(e))?)).collect()
     }
 
     /// The two items of one connection: under the partner, and under the customer.

@@ -251,12 +251,6 @@ impl DynamoStore {
     }
 }
 
-/// The primary key of an item, for the outbox until it becomes an [`Entity`]; every
-/// other key is a [`Key`].
-pub(super) fn key(pk: String, sk: &str) -> Item {
-    Key::new(pk, sk).item()
-}
-
 /// The longest sort key DynamoDB takes (a partition key may be twice as long).
 const MAX_SORT_KEY_BYTES: usize = 1024;
 
@@ -292,10 +286,6 @@ pub(super) fn cursor_of(key: Item) -> Cursor {
 
 /// The outbox's item, serialised as it stands (it names its own keys until it
 /// becomes an [`Entity`]); every other item is made by [`to_item`].
-pub(super) fn outbox_item<T: serde::Serialize>(value: &T) -> Result<Item> {
-    serde_dynamo::to_item(value).map_err(|e| AppError::internal(format!("serialising item: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

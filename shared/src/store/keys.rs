@@ -10,7 +10,7 @@
 //! | connection, customer side | `ORG#<customer_id>` | `PARTNER#<partner_id>` | |
 //! | contact email claim (Add a customer) | `CONTACT#<email>` | `CONTACT` | |
 //! | pending administrator | `ORG#<org_id>` | `PENDING_ADMIN#<email>` | `EMAIL#<email>` / `ORG#<org_id>` |
-//! | outbox event | `OUTBOX#<event_id>` | `OUTBOX` | `OUTBOX` / `<occurred_at>#<event_id>` |
+//! | outbox event (published from its INSERT on the table's stream; TTL, 7 days after the event) | `OUTBOX#<event_id>` | `OUTBOX` | |
 //! | notification | `ORG#<org_id>` | `NOTIFICATION#<created_at>#<id>` | |
 //! | dismissal by a partner | `ORG#<partner_id>` | `DISMISSED#<notification_id>` | |
 //! | email delivery marker, one per event and recipient (`state`: `sending` under a claim with a lease, `sent`, `refused`; TTL) | `DELIVERY#<event_id>` | `EMAIL#<address>` | |
@@ -75,7 +75,6 @@ pub const PARTNER_SK_PREFIX: &str = "PARTNER#";
 pub const CONTACT_SK: &str = "CONTACT";
 pub const PENDING_ADMIN_SK_PREFIX: &str = "PENDING_ADMIN#";
 pub const OUTBOX_SK: &str = "OUTBOX";
-pub const OUTBOX_GSI1PK: &str = "OUTBOX";
 pub const NOTIFICATION_SK_PREFIX: &str = "NOTIFICATION#";
 pub const DISMISSED_SK_PREFIX: &str = "DISMISSED#";
 pub const RATE_SK: &str = "RATE";

@@ -115,7 +115,7 @@ pub async fn customer(
     customer: &OrgId,
 ) -> Result<CustomerDetail> {
     dashboard_standing(cx, caller, partner).await?;
-        let connection = cx.store.connection(partner, customer).await?.ok_or_else(AppError::not_connected)?;
+    let connection = cx.store.connection(partner, customer).await?.ok_or_else(AppError::not_connected)?;
     let org = cx.store.get_org(customer).await?.ok_or_else(AppError::not_connected)?;
     let now = cx.clock.now();
     let entitlements =

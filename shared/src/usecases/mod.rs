@@ -15,6 +15,7 @@ pub mod join_program;
 pub mod licenses;
 pub mod notifications;
 pub mod notify;
+pub mod relay_events;
 pub mod services;
 pub mod sign_up;
 pub mod support;

@@ -38,7 +38,7 @@ pub async fn customer_feed(
     feed_standing(cx, caller, partner).await?;
     let customers: Vec<OrgId> = match customer {
         Some(raw) => {
-                        let id = OrgId::parse(raw).map_err(|_| AppError::not_connected())?;
+            let id = OrgId::parse(raw).map_err(|_| AppError::not_connected())?;
             cx.store.connection(partner, &id).await?.ok_or_else(AppError::not_connected)?;
             vec![id]
         }

@@ -262,7 +262,7 @@ pub async fn for_partner(
     range: &MonthRange,
 ) -> Result<(Org, Rollups)> {
     access::partner_admin_with(cx, caller, partner, Some(Permission::LicensingView)).await?;
-        cx.store.connection(partner, customer).await?.ok_or_else(AppError::not_connected)?;
+    cx.store.connection(partner, customer).await?.ok_or_else(AppError::not_connected)?;
     let org = cx.store.get_org(customer).await?.ok_or_else(AppError::not_connected)?;
     let service_id = service_id.ok_or_else(|| AppError::invalid("service is required"))?;
     Ok((org, rollups(cx.store, customer, service_id, range).await?))
