@@ -198,6 +198,9 @@ async fn an_event_whose_publishing_failed_is_published_later_from_the_stream() {
         )
     })
     .await;
+    // The relay runs on no schedule any more: the stream invokes it.
+    let scheduled = gw.send(Method::POST, "/local/schedules/outbox-relay", None, None).await;
+    assert_eq!(scheduled.status, 404, "{}", scheduled.text);
     let partner_email = unique_email("partner");
     let (partner_token, partner) = gw.partner(&partner_email, "Partner").await;
     let (_, customer) = gw.connected_customer(&partner_token, &partner, &unique_email("c")).await;
