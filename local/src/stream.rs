@@ -40,10 +40,13 @@ use crate::template::{StartingPosition, StreamDef};
 /// The first retry's wait; each next one waits twice as long, up to [`MAX_RETRY_DELAY`].
 pub const FIRST_RETRY_DELAY: Duration = Duration::from_millis(200);
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
-/// How long a loop with nothing to do sleeps before it reads the stream again.
+/// How long a loop that found nothing sleeps before it reads the stream again: from
+/// `IDLE`, doubling while nothing comes, up to `MAX_IDLE` (Lambda's pollers read a
+/// shard about four times a second; a suite runs many gateways on one DynamoDB Local).
 const IDLE: Duration = Duration::from_millis(100);
+const MAX_IDLE: Duration = Duration::from_millis(400);
 /// How often the stream's shards are listed again (a shard may have closed or split).
-const DESCRIBE_EVERY: Duration = Duration::from_secs(1);
+const DESCRIBE_EVERY: Duration = Duration::from_secs(5);
 /// GetRecords answers at most this many records.
 const READ_LIMIT: i32 = 1000;
 
@@ -245,6 +248,7 @@ struct Poller {
 
 impl Poller {
     async fn run(mut self) {
+        let mut idle = IDLE;
         loop {
             if self.described.is_none_or(|at| at.elapsed() >= DESCRIBE_EVERY) {
                 self.described = Some(Instant::now());
@@ -270,8 +274,11 @@ impl Poller {
                 // Closed: its children are listed now, if not already.
                 self.described = None;
             }
-            if !busy {
-                tokio::time::sleep(IDLE).await;
+            if busy {
+                idle = IDLE;
+            } else {
+                tokio::time::sleep(idle).await;
+                idle = (idle * 2).min(MAX_IDLE);
             }
         }
     }

@@ -8,9 +8,7 @@ use partner_hub::usecases::relay_events as relay;
 use partner_hub::App;
 use serde_json::Value;
 
-pub async fn handle(app: &App, event: Value) -> Result<Value> {
-    let event: Event = serde_json::from_value(event)
-        .map_err(|e| AppError::invalid(format!("not a DynamoDB stream event: {e}")))?;
+pub async fn handle(app: &App, event: Event) -> Result<Value> {
     let report = relay::relay(&app.events, &event).await;
     // One line per invocation: counts and, on a failure, the record and why; never
     // an event's contents (they carry email addresses).

@@ -2,10 +2,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use serde::de::DeserializeOwned;
 
 use super::entity::{from_item, to_item, Entity, Key};
-use super::errors::{corrupt, StoreError};
+use super::errors::StoreError;
 use super::keys;
 use super::page::{Cursor, Page, PageRequest};
 use crate::error::{AppError, Result};
@@ -87,26 +86,6 @@ impl DynamoStore {
     ) -> Result<Page<E>> {
         let (items, next) = self.query_items(index, pk, sk_prefix, page, forward).await?;
         Ok(Page::new(items.into_iter().map(from_item).collect::<Result<_>>()?, next))
-    }
-
-    /// One page of the items under `pk` whose sort key starts with `sk_prefix`
-    /// (on GSI1 when `index` says so), in sort-key order, read as `T` without a check
-    /// of their `entity` (the outbox's, until it becomes an [`Entity`]).
-    pub async fn query_page<T: DeserializeOwned>(
-        &self,
-        index: Option<&str>,
-        pk: &str,
-        sk_prefix: &str,
-        page: &PageRequest,
-        forward: bool,
-        entity: &str,
-    ) -> Result<Page<T>> {
-        let (items, next) = self.query_items(index, pk, sk_prefix, page, forward).await?;
-        let items = items
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e)))
-            .collect::<Result<Vec<T>>>()?;
-        Ok(Page::new(items, next))
     }
 
     /// One page of raw items under `pk` whose sort key starts with `sk_prefix`.
