@@ -168,7 +168,7 @@ async fn rollups_count_distinct_users_against_purchased_licenses_and_rerun_ident
 
     // Running it again changes nothing.
     let report = gw.rollup().await;
-    assert_eq!(report, json!({"days": 0, "months": 0}));
+    assert_eq!(report, json!({"days": 0, "months": 0, "failed": 0}));
     assert_eq!(gw.get(&path, &partner_token).await.body, trend.body);
 
     // A record that arrives late for an earlier day is picked up by the next run.
@@ -182,6 +182,104 @@ async fn rollups_count_distinct_users_against_purchased_licenses_and_rerun_ident
     let own = gw.get(&format!("/v1/orgs/{customer}/usage?service=sdwan-orchestrator"), &customer_token).await;
     assert_eq!(own.status, 200);
     assert_eq!(own.body["monthly"].as_array().unwrap().len(), 12);
+}
+
+async fn own_usage(gw: &Gateway, path: String, token: String) -> Value {
+    let answer = gw.get(&path, &token).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.body
+}
+
+#[tokio::test]
+async fn a_day_that_cannot_be_rolled_up_waits_without_holding_up_the_others() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use partner_hub::store::keys;
+
+    let gw = Gateway::start().await;
+    let (_, _, broken_token, broken) = partner_and_customer(&gw, "Broken").await;
+    let (_, _, fine_token, fine) = partner_and_customer(&gw, "Fine").await;
+    // The days the entitlements marked are rolled up first: what follows counts only the records.
+    assert_eq!(gw.rollup().await["failed"], 0);
+    let (d1, d2) = (last_month(), last_month().succ_opt().unwrap());
+    gw.ingest(&[
+        user(&broken, d1, "alice", true, true),
+        user(&broken, d1, "bob", true, true),
+        json!({"org_id": broken, "service": "gateway", "date": d1.to_string(), "bandwidth_mb": 1024}),
+        user(&fine, d1, "alice", true, true),
+        user(&fine, d2, "alice", true, false),
+        user(&fine, d2, "bob", true, true),
+    ])
+    .await;
+    // One of the broken org's SD-WAN users of d1 is stored in a shape nothing reads.
+    let org = partner_hub::domain::OrgId::parse(&broken).unwrap();
+    let corrupt_key = [
+        ("PK", AttributeValue::S(keys::usage_pk(&org, "sdwan-orchestrator", &d1))),
+        ("SK", AttributeValue::S(keys::user_sk("corrupt"))),
+    ];
+    let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
+    dynamo
+        .put_item()
+        .table_name(gw.table())
+        .set_item(Some(corrupt_key.iter().cloned().map(|(k, v)| (k.to_string(), v)).collect()))
+        .item("entity", AttributeValue::S("UserDay".into()))
+        .item("assigned", AttributeValue::S("not a bool".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let report = gw.rollup().await;
+    assert_eq!(
+        report,
+        json!({"days": 3, "months": 2, "failed": 1}),
+        "the broken org's gateway and the other org"
+    );
+    let m = month(d1);
+    let usage = |org: &str, token: &str, service: &str| {
+        let path = format!("/v1/orgs/{org}/usage?service={service}&from={m}&to={m}");
+        own_usage(&gw, path, token.to_string())
+    };
+    let fine_trend = usage(&fine, &fine_token, "sdwan-orchestrator").await;
+    assert_eq!(
+        fine_trend["daily"],
+        json!([{"date": d1.to_string(), "daily_active_users": 1, "assigned": 1}, {"date": d2.to_string(), "daily_active_users": 1, "assigned": 2}])
+    );
+    assert_eq!(fine_trend["monthly"][0]["monthly_active_users"], 2);
+    let gateway = usage(&broken, &broken_token, "gateway").await;
+    assert_eq!(gateway["monthly"][0]["used_gb"], 1.0, "{gateway}");
+    let broken_trend = usage(&broken, &broken_token, "sdwan-orchestrator").await;
+    // Still the rollups from before the records came: nothing from a partial picture.
+    assert_eq!(broken_trend["daily"][0]["daily_active_users"], 0, "{broken_trend}");
+    assert_eq!(broken_trend["monthly"][0]["monthly_active_users"], 0, "{broken_trend}");
+
+    // The day stays marked, in its org's shard.
+    let marker = |items: &[partner_hub_tests::Item]| {
+        items.iter().any(|item| {
+            item["PK"].as_s().unwrap() == &format!("USAGE_DIRTY#{:02}", keys::dirty_shard(&org))
+                && item["SK"].as_s().unwrap() == &keys::dirty_sk(&org, "sdwan-orchestrator", &d1)
+        })
+    };
+    let items = gw.items().await;
+    assert!(marker(&items), "the failed day is still marked");
+    let markers = items.iter().filter(|i| i["PK"].as_s().unwrap().starts_with("USAGE_DIRTY")).count();
+    assert_eq!(markers, 1, "every other mark is cleared");
+
+    // Once the item is repaired, the next run rolls the day (and its month) up.
+    dynamo
+        .delete_item()
+        .table_name(gw.table())
+        .set_key(Some(corrupt_key.iter().cloned().map(|(k, v)| (k.to_string(), v)).collect()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gw.rollup().await, json!({"days": 1, "months": 1, "failed": 0}));
+    assert!(!marker(&gw.items().await));
+    let broken_trend = usage(&broken, &broken_token, "sdwan-orchestrator").await;
+    assert_eq!(
+        broken_trend["daily"],
+        json!([{"date": d1.to_string(), "daily_active_users": 2, "assigned": 2}])
+    );
+    assert_eq!(broken_trend["monthly"][0]["monthly_active_users"], 2);
+    assert_eq!(gw.rollup().await, json!({"days": 0, "months": 0, "failed": 0}));
 }
 
 #[tokio::test]

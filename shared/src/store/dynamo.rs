@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::future::Future;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
@@ -89,13 +90,37 @@ impl DynamoStore {
     }
 
     /// One page of raw items under `pk` whose sort key starts with `sk_prefix`.
-    pub(super) async fn query_items(
+    pub(super) fn query_items<'a>(
+        &'a self,
+        index: Option<&'a str>,
+        pk: &'a str,
+        sk_prefix: &'a str,
+        page: &'a PageRequest,
+        forward: bool,
+    ) -> impl Future<Output = Result<(Vec<Item>, Option<Cursor>)>> + 'a {
+        self.query_page(index, pk, sk_prefix, page, forward, false)
+    }
+
+    /// [`Self::query_items`] on the table, read consistently: it sees every write
+    /// acknowledged before it (a GSI cannot be read so).
+    pub(super) fn query_items_consistent<'a>(
+        &'a self,
+        pk: &'a str,
+        sk_prefix: &'a str,
+        page: &'a PageRequest,
+        forward: bool,
+    ) -> impl Future<Output = Result<(Vec<Item>, Option<Cursor>)>> + 'a {
+        self.query_page(None, pk, sk_prefix, page, forward, true)
+    }
+
+    async fn query_page(
         &self,
         index: Option<&str>,
         pk: &str,
         sk_prefix: &str,
         page: &PageRequest,
         forward: bool,
+        consistent: bool,
     ) -> Result<(Vec<Item>, Option<Cursor>)> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
@@ -121,6 +146,7 @@ impl DynamoStore {
         let output = query
             .limit(page.limit as i32)
             .scan_index_forward(forward)
+            .consistent_read(consistent && index.is_none())
             .set_exclusive_start_key(start)
             .send()
             .await
@@ -130,12 +156,33 @@ impl DynamoStore {
 
     /// Every item under `pk` (of the table, or of `index`) whose sort key lies between
     /// `from` and `to` (inclusive), in sort-key order, following pages.
-    pub(super) async fn query_range<E: Entity>(
+    pub(super) fn query_range<'a, E: Entity + 'a>(
+        &'a self,
+        index: Option<&'a str>,
+        pk: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> impl Future<Output = Result<Vec<E>>> + 'a {
+        self.range(index, pk, from, to, false)
+    }
+
+    /// [`Self::query_range`] on the table, read consistently.
+    pub(super) fn query_range_consistent<'a, E: Entity + 'a>(
+        &'a self,
+        pk: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> impl Future<Output = Result<Vec<E>>> + 'a {
+        self.range(None, pk, from, to, true)
+    }
+
+    async fn range<E: Entity>(
         &self,
         index: Option<&str>,
         pk: &str,
         from: &str,
         to: &str,
+        consistent: bool,
     ) -> Result<Vec<E>> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
@@ -155,6 +202,7 @@ impl DynamoStore {
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
                 .expression_attribute_values(":from", AttributeValue::S(from.to_string()))
                 .expression_attribute_values(":to", AttributeValue::S(to.to_string()))
+                .consistent_read(consistent && index.is_none())
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -209,16 +257,35 @@ impl DynamoStore {
     }
 
     /// Every item of a query, following pages; for partitions known to stay small.
-    pub(super) async fn query_all<E: Entity>(
+    pub(super) fn query_all<'a, E: Entity + 'a>(
+        &'a self,
+        index: Option<&'a str>,
+        pk: &'a str,
+        sk_prefix: &'a str,
+    ) -> impl Future<Output = Result<Vec<E>>> + 'a {
+        self.all(index, pk, sk_prefix, false)
+    }
+
+    /// [`Self::query_all`] on the table, read consistently.
+    pub(super) fn query_all_consistent<'a, E: Entity + 'a>(
+        &'a self,
+        pk: &'a str,
+        sk_prefix: &'a str,
+    ) -> impl Future<Output = Result<Vec<E>>> + 'a {
+        self.all(None, pk, sk_prefix, true)
+    }
+
+    async fn all<E: Entity>(
         &self,
         index: Option<&str>,
         pk: &str,
         sk_prefix: &str,
+        consistent: bool,
     ) -> Result<Vec<E>> {
         let mut page = PageRequest::first(100);
         let mut all = Vec::new();
         loop {
-            let (items, next) = self.query_items(index, pk, sk_prefix, &page, true).await?;
+            let (items, next) = self.query_page(index, pk, sk_prefix, &page, true, consistent).await?;
             for item in items {
                 all.push(from_item(item)?);
             }

@@ -207,9 +207,15 @@ impl DynamoStore {
     pub async fn entitlements_of(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
         let items: Vec<StoredEntitlement> =
             self.query_all(None, &keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX).await?;
-        let mut all: Vec<Entitlement> = items.into_iter().map(|i| i.entitlement).collect();
-        all.sort_by_key(|e| (e.added_at, e.entitlement_id));
-        Ok(all)
+        Ok(oldest_first(items))
+    }
+
+    /// [`Self::entitlements_of`], read consistently (for the usage rollup, which must
+    /// see every entitlement written before it ran).
+    pub async fn entitlements_of_consistent(&self, org: &OrgId) -> Result<Vec<Entitlement>> {
+        let items: Vec<StoredEntitlement> =
+            self.query_all_consistent(&keys::org_pk(org), keys::ENTITLEMENT_SK_PREFIX).await?;
+        Ok(oldest_first(items))
     }
 
     pub async fn entitlement(&self, org: &OrgId, entitlement_id: &uuid::Uuid) -> Result<Option<Entitlement>> {
@@ -291,4 +297,10 @@ impl DynamoStore {
         writes.extend(self.outbox_writes(std::slice::from_ref(event))?);
         Ok(self.transact(writes).await? == Transacted::Committed)
     }
+}
+
+fn oldest_first(items: Vec<StoredEntitlement>) -> Vec<Entitlement> {
+    let mut all: Vec<Entitlement> = items.into_iter().map(|i| i.entitlement).collect();
+    all.sort_by_key(|e| (e.added_at, e.entitlement_id));
+    all
 }

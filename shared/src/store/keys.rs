@@ -22,7 +22,7 @@
 //! | order | `ORG#<partner_id>` | `ORDER#<order_id>` | |
 //! | usage of a user on a day | `USAGE#<org_id>#<service>#<date>` | `USER#<user_hash>` | |
 //! | gateway bandwidth of a day | `USAGE#<org_id>#gateway#<date>` | `BANDWIDTH` | |
-//! | a day waiting for the rollup | `USAGE_DIRTY` | `<org_id>#<service>#<date>` | |
+//! | a day waiting for the rollup, in one of [`DIRTY_SHARDS`] partitions by org ([`dirty_shard`], two digits) | `USAGE_DIRTY#<shard>` | `<org_id>#<service>#<date>` | |
 //! | daily / monthly rollup | `ROLLUP#<org_id>#<service>` | `DAY#<date>` / `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 //! | audit log entry (TTL) | `ORG#<org_id>` | `AUDIT#<at>#<entry_id>` | |
@@ -175,7 +175,7 @@ pub fn allocation_sk(order_id: &str, allocation_id: &uuid::Uuid) -> String {
 
 pub const USER_SK_PREFIX: &str = "USER#";
 pub const BANDWIDTH_SK: &str = "BANDWIDTH";
-pub const USAGE_DIRTY_PK: &str = "USAGE_DIRTY";
+pub const USAGE_DIRTY_PK_PREFIX: &str = "USAGE_DIRTY#";
 pub const DAY_SK_PREFIX: &str = "DAY#";
 pub const MONTH_SK_PREFIX: &str = "MONTH#";
 
@@ -185,6 +185,37 @@ pub fn usage_pk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> Stri
 
 pub fn user_sk(user_hash: &str) -> String {
     format!("{USER_SK_PREFIX}{user_hash}")
+}
+
+/// How many partitions the rollup's day markers are spread over.
+///
+/// DynamoDB takes at most 1,000 writes a second in one partition. At 1,000
+/// partners × 100 customers = 100,000 orgs, each reporting about 5 services daily,
+/// a day brings 500,000 markers (one per org, service and day; the feed's calls
+/// hold up to 500 records, so each marker is written about once or twice). When a
+/// feed sends a whole day within 5 minutes that is 500,000 / 300 s ≈ 1,700 writes/s:
+/// more than one partition takes. Over 32 shards it is ≈ 52 writes/s a shard (about
+/// 5% of the limit), and even a whole day in one minute (≈ 8,300/s) is ≈ 260/s a
+/// shard, about a quarter; the rollup's deletes of the same markers come later, at
+/// its own pace (16 at a time). Org ids are drawn uniformly from
+/// `10_000_000..=99_999_999`, 90,000,000 numbers = 32 × 2,812,500, so the number
+/// modulo 32 spreads orgs evenly. The rollup reads every shard on each run: 32
+/// small queries an hour when there is nothing to do, so more shards would only
+/// add empty reads.
+pub const DIRTY_SHARDS: u32 = 32;
+
+/// The shard of an org's day markers: the org id's number modulo [`DIRTY_SHARDS`].
+/// Stable: it depends on the id alone.
+pub fn dirty_shard(org_id: &OrgId) -> u32 {
+    let number = org_id
+        .as_str()
+        .bytes()
+        .fold(0u64, |n, b| n.wrapping_mul(10).wrapping_add(u64::from(b.wrapping_sub(b'0'))));
+    (number % u64::from(DIRTY_SHARDS)) as u32
+}
+
+pub fn dirty_pk(shard: u32) -> String {
+    format!("{USAGE_DIRTY_PK_PREFIX}{shard:02}")
 }
 
 pub fn dirty_sk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> String {
@@ -232,4 +263,43 @@ pub fn workspace_domain_sk(partner_id: &OrgId, domain: &str) -> String {
 
 pub fn workspace_domains_of_partner(partner_id: &OrgId) -> String {
     format!("{WORKSPACE_DOMAIN_SK_PREFIX}{partner_id}#")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dirty_shards_are_stable_in_range_and_even() {
+        let org = OrgId::parse("12345678").unwrap();
+        assert_eq!(dirty_shard(&org), 12_345_678 % DIRTY_SHARDS);
+        assert_eq!(dirty_shard(&org), dirty_shard(&OrgId::parse("12345678").unwrap()));
+        assert_eq!(dirty_pk(dirty_shard(&org)), "USAGE_DIRTY#14");
+        assert_eq!(dirty_pk(3), "USAGE_DIRTY#03");
+        // 100,000 ids as `RandomIds` draws them (uniformly), from a fixed seed.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut counts = vec![0u32; DIRTY_SHARDS as usize];
+        let samples = 100_000u32;
+        for _ in 0..samples {
+            // splitmix64
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            let org = OrgId::from_number((z % 90_000_000) as u32);
+            let shard = dirty_shard(&org);
+            assert!(shard < DIRTY_SHARDS);
+            counts[shard as usize] += 1;
+        }
+        let expected = samples / DIRTY_SHARDS;
+        for (shard, count) in counts.iter().enumerate() {
+            // ±10% (the standard deviation is about 55 of 3,125).
+            assert!(count.abs_diff(expected) < expected / 10, "shard {shard}: {count} of {samples}");
+        }
+        // Consecutive ids, too, take every shard in turn.
+        let consecutive: std::collections::BTreeSet<u32> =
+            (0..DIRTY_SHARDS).map(|n| dirty_shard(&OrgId::from_number(n))).collect();
+        assert_eq!(consecutive.len(), DIRTY_SHARDS as usize);
+    }
 }

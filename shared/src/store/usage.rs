@@ -24,12 +24,37 @@ pub struct DirtyDay {
     pub touched: String,
 }
 
-/// `USAGE_DIRTY` / `<org_id>#<service>#<date>`.
+/// `USAGE_DIRTY#<shard>` / `<org_id>#<service>#<date>`, the shard by org
+/// ([`keys::dirty_shard`]).
 impl Entity for DirtyDay {
     const TYPE: &'static str = "DirtyUsageDay";
 
     fn key(&self) -> Key {
-        Key::new(keys::USAGE_DIRTY_PK, keys::dirty_sk(&self.org_id, &self.service, &self.date))
+        Key::new(
+            keys::dirty_pk(keys::dirty_shard(&self.org_id)),
+            keys::dirty_sk(&self.org_id, &self.service, &self.date),
+        )
+    }
+}
+
+/// Where a walk over the day markers of every shard has got to: shard by shard,
+/// each in sort-key order, a page at a time. A marker is met at most once in a walk,
+/// so one left in place (its day failed, or a record touched it meanwhile) waits for
+/// the next walk rather than being read again.
+#[derive(Debug, Clone, Default)]
+pub struct DirtyScan {
+    shard: u32,
+    after: Option<super::page::Cursor>,
+}
+
+impl DirtyScan {
+    pub fn start() -> Self {
+        Self::default()
+    }
+
+    /// Every shard has been read to its end.
+    pub fn done(&self) -> bool {
+        self.shard >= keys::DIRTY_SHARDS
     }
 }
 
@@ -117,10 +142,23 @@ impl DynamoStore {
         self.batch_put(items.into_values().collect()).await
     }
 
-    pub async fn dirty_days(&self, limit: u32) -> Result<Vec<DirtyDay>> {
-        let (items, _) =
-            self.query_items(None, keys::USAGE_DIRTY_PK, "", &PageRequest::first(limit), true).await?;
-        items.into_iter().map(from_item).collect()
+    /// The next (at most) `limit` day markers of the walk, read consistently, a
+    /// bounded page of one shard after another; none once every shard is read.
+    pub async fn dirty_days(&self, scan: &mut DirtyScan, limit: u32) -> Result<Vec<DirtyDay>> {
+        let mut found = Vec::new();
+        while !scan.done() && (found.len() as u32) < limit {
+            let page = PageRequest { limit: limit - found.len() as u32, after: scan.after.take() };
+            let (items, next) =
+                self.query_items_consistent(&keys::dirty_pk(scan.shard), "", &page, true).await?;
+            for item in items {
+                found.push(from_item(item)?);
+            }
+            match next {
+                Some(cursor) => scan.after = Some(cursor),
+                None => scan.shard += 1,
+            }
+        }
+        Ok(found)
     }
 
     /// Clears the mark unless a newer record touched the day meanwhile.
@@ -142,7 +180,7 @@ impl DynamoStore {
     }
 
     pub async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
-        self.query_all(None, &keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX).await
+        self.query_all_consistent(&keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX).await
     }
 
     /// The day's gateway bandwidth in MB, if reported.
@@ -169,6 +207,19 @@ impl DynamoStore {
         to: NaiveDate,
     ) -> Result<Vec<DailyRollup>> {
         self.query_range(None, &keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to)).await
+    }
+
+    /// [`Self::daily_rollups`], read consistently: the rollup reads the days it has
+    /// just written.
+    pub async fn daily_rollups_consistent(
+        &self,
+        org: &OrgId,
+        service: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>> {
+        self.query_range_consistent(&keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to))
+            .await
     }
 
     pub async fn monthly_rollups(

@@ -14,14 +14,46 @@ use crate::domain::{
     GatewayCommitment, Kind, MonthlyRollup, OrgId, Term, GATEWAY,
 };
 use crate::error::Result;
+use crate::store::{DirtyDay, DirtyScan};
 
 const BATCH: u32 = 200;
 const MAX_BATCHES: usize = 10_000;
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct RollupReport {
+    /// Days rolled up, with every month they feed, and their marks cleared.
     pub days: usize,
+    /// Months rolled up.
     pub months: usize,
+    /// Days left marked for the next run because they, or a month they feed, could
+    /// not be rolled up (each failure is logged).
+    pub failed: usize,
+}
+
+/// A month of an org's service, by its first day.
+type Month = (OrgId, String, NaiveDate);
+
+fn month_of_day(day: &DirtyDay) -> Month {
+    (day.org_id.clone(), day.service.clone(), day.date.with_day(1).unwrap_or(day.date))
+}
+
+/// Whether `month` must wait because a month of its series failed in this run: the
+/// month itself, or for the gateway an earlier one (its cumulative use feeds later
+/// months).
+fn blocked(failed: &BTreeSet<Month>, (org, service, first): &Month) -> bool {
+    failed
+        .iter()
+        .any(|(o, s, f)| o == org && s == service && (f == first || (service == GATEWAY && f <= first)))
+}
+
+fn log_failure(org: &OrgId, service: &str, what: &str, when: &str, code: &str) {
+    tracing::warn!(
+        org_id = %org,
+        service,
+        date = when,
+        code,
+        "usage rollup: the {what} could not be rolled up; it stays marked for the next run"
+    );
 }
 
 /// The paid entitlement of the service in force on `date`, if any.
@@ -70,91 +102,189 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
 /// hundred customers inside one scheduled invocation.
 const CONCURRENCY: usize = 16;
 
+/// One run. A day whose rollup fails (or whose org's entitlements cannot be read)
+/// is logged and left marked, and its month is not rolled up from a partial
+/// picture in this run; the other days go on. The markers are read as one walk over
+/// the shards, so a day left marked is not read again in this run: the next run
+/// retries it.
 pub async fn run(cx: &Context<'_>) -> Result<RollupReport> {
-    use futures::stream::{self, TryStreamExt};
+    use futures::FutureExt;
     let mut report = RollupReport::default();
+    let mut scan = DirtyScan::start();
+    // Months of this run that could not be rolled up: a day of theirs failed, or they did.
+    let mut failed_months: BTreeSet<Month> = BTreeSet::new();
     for _ in 0..MAX_BATCHES {
-        let dirty = cx.store.dirty_days(BATCH).await?;
+        // Boxed, as the batch is: the SDK's futures nest deep, and a Lambda's `main`
+        // must stay within the compiler's limit on how deep a future's type goes.
+        let dirty = cx.store.dirty_days(&mut scan, BATCH).boxed().await?;
         if dirty.is_empty() {
             break;
         }
-        // Entitlements change rarely; one read per org per batch is enough.
-        let mut entitlements_by_org: HashMap<OrgId, Vec<Entitlement>> = HashMap::new();
-        for day in &dirty {
-            if !entitlements_by_org.contains_key(&day.org_id) {
-                let found = cx.store.entitlements_of(&day.org_id).await?;
-                entitlements_by_org.insert(day.org_id.clone(), found);
-            }
-        }
-        let entitlements = |org: &OrgId| entitlements_by_org.get(org).map(Vec::as_slice).unwrap_or_default();
-        stream::iter(dirty.iter().map(Ok))
-            .try_for_each_concurrent(CONCURRENCY, |day| async move {
-                let rollup =
-                    daily(cx, entitlements(&day.org_id), &day.org_id, &day.service, day.date).await?;
-                cx.store.put_daily(&rollup).await
-            })
-            .await?;
-        report.days += dirty.len();
-        let months: BTreeSet<(OrgId, String, NaiveDate)> = dirty
-            .iter()
-            .map(|d| (d.org_id.clone(), d.service.clone(), d.date.with_day(1).unwrap_or(d.date)))
-            .collect();
-        let months = expand_gateway_periods(cx, months).await?;
-        // A gateway month reads the daily rollups of its period, so months of one org
-        // and service go in order; different ones side by side.
-        let mut by_series: BTreeMap<(OrgId, String), Vec<NaiveDate>> = BTreeMap::new();
-        for (org, service, first) in months {
-            by_series.entry((org, service)).or_default().push(first);
-        }
-        report.months += by_series.values().map(Vec::len).sum::<usize>();
-        stream::iter(by_series.into_iter().map(Ok))
-            .try_for_each_concurrent(CONCURRENCY, |((org, service), firsts)| {
-                let entitlements = entitlements(&org);
-                async move {
-                    for first in firsts {
-                        cx.store
-                            .put_monthly(&monthly(cx, entitlements, &org, &service, first).await?)
-                            .await?;
-                    }
-                    Ok::<(), crate::error::AppError>(())
-                }
-            })
-            .await?;
-        stream::iter(dirty.iter().map(Ok))
-            .try_for_each_concurrent(CONCURRENCY, |day| cx.store.clear_dirty(day))
-            .await?;
+        roll_batch(cx, &dirty, &mut failed_months, &mut report).boxed().await;
     }
     Ok(report)
 }
 
-/// A gateway month's cumulative use feeds every later month of its billing period,
-/// so those are rolled up again too (up to the current month), in order.
-async fn expand_gateway_periods(
+/// Rolls up one batch of marked days and their months, and clears the marks of those
+/// done; what fails is logged, counted and added to `failed_months`.
+async fn roll_batch(
     cx: &Context<'_>,
-    months: BTreeSet<(OrgId, String, NaiveDate)>,
-) -> Result<Vec<(OrgId, String, NaiveDate)>> {
+    dirty: &[DirtyDay],
+    failed_months: &mut BTreeSet<Month>,
+    report: &mut RollupReport,
+) {
+    use futures::stream::{self, StreamExt};
+    // Entitlements change rarely; one read per org per batch is enough.
+    let mut entitlements_by_org: HashMap<OrgId, Result<Vec<Entitlement>, &'static str>> = HashMap::new();
+    for day in dirty {
+        if !entitlements_by_org.contains_key(&day.org_id) {
+            let found = cx.store.entitlements_of_consistent(&day.org_id).await.map_err(|e| e.code());
+            entitlements_by_org.insert(day.org_id.clone(), found);
+        }
+    }
+    let by_org = &entitlements_by_org;
+    let entitlements = |org: &OrgId| match by_org.get(org) {
+        Some(Ok(found)) => found.as_slice(),
+        _ => &[],
+    };
+    // By index: a closure taking a reference makes the future not `Send` for
+    // every lifetime (a known rustc limitation with higher-ranked closures).
+    let outcomes: Vec<(usize, Result<(), &'static str>)> = stream::iter(0..dirty.len())
+        .map(|i| async move {
+            let day = &dirty[i];
+            let outcome = async {
+                let entitlements = match by_org.get(&day.org_id) {
+                    Some(Err(code)) => return Err(*code),
+                    Some(Ok(found)) => found.as_slice(),
+                    None => &[],
+                };
+                let rollup = daily(cx, entitlements, &day.org_id, &day.service, day.date)
+                    .await
+                    .map_err(|e| e.code())?;
+                cx.store.put_daily(&rollup).await.map_err(|e| e.code())
+            }
+            .await;
+            (i, outcome)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut rolled: Vec<&DirtyDay> = Vec::new();
+    for (i, outcome) in outcomes {
+        let day = &dirty[i];
+        match outcome {
+            Ok(()) => rolled.push(day),
+            Err(code) => {
+                log_failure(&day.org_id, &day.service, "day", &day.date.to_string(), code);
+                report.failed += 1;
+                failed_months.insert(month_of_day(day));
+            }
+        }
+    }
+    // Each rolled-up day's month, and the months that month feeds.
+    let triggers: BTreeSet<Month> = rolled.iter().map(|d| month_of_day(d)).collect();
+    let fed = expand_gateway_periods(cx, triggers, &entitlements).await;
+    // A gateway month reads the daily rollups of its period, so months of one org
+    // and service go in order; different ones side by side. A month of a failed
+    // day waits.
+    let mut by_series: BTreeMap<(OrgId, String), BTreeSet<NaiveDate>> = BTreeMap::new();
+    for month in fed.values().flatten() {
+        if !blocked(failed_months, month) {
+            let (org, service, first) = month.clone();
+            by_series.entry((org, service)).or_default().insert(first);
+        }
+    }
+    let series_outcomes: Vec<(usize, Vec<Month>)> = stream::iter(by_series)
+        .map(|((org, service), firsts)| {
+            let entitlements = entitlements(&org);
+            async move {
+                let (mut done, mut failed) = (0, Vec::new());
+                for first in firsts {
+                    let outcome = match monthly(cx, entitlements, &org, &service, first).await {
+                        Ok(rollup) => cx.store.put_monthly(&rollup).await,
+                        Err(error) => Err(error),
+                    };
+                    match outcome {
+                        Ok(()) => done += 1,
+                        Err(error) => {
+                            log_failure(&org, &service, "month", &month_of(first), error.code());
+                            failed.push((org.clone(), service.clone(), first));
+                            // Later gateway months would build on this one.
+                            if service == GATEWAY {
+                                break;
+                            }
+                        }
+                    }
+                }
+                (done, failed)
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (done, failed) in series_outcomes {
+        report.months += done;
+        failed_months.extend(failed);
+    }
+    // A day's mark is cleared only once every month it feeds is rolled up.
+    let (clear, keep): (Vec<&DirtyDay>, Vec<&DirtyDay>) = rolled.into_iter().partition(|day| {
+        fed.get(&month_of_day(day)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
+    });
+    report.failed += keep.len();
+    let clear: Vec<DirtyDay> = clear.into_iter().cloned().collect();
+    let cleared: Vec<(DirtyDay, Result<()>)> = stream::iter(clear)
+        .map(|day| async move {
+            let outcome = cx.store.clear_dirty(&day).await;
+            (day, outcome)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (day, outcome) in cleared {
+        match outcome {
+            Ok(()) => report.days += 1,
+            // Rolled up, but still marked: the next run does it again.
+            Err(error) => {
+                log_failure(&day.org_id, &day.service, "day's mark", &day.date.to_string(), error.code());
+                report.failed += 1;
+            }
+        }
+    }
+}
+
+/// Each month of the rolled-up days (the key) with the months rolled up for it: itself
+/// and, for the gateway, whose cumulative use feeds every later month of its billing
+/// period, those too (up to the current month), in order.
+async fn expand_gateway_periods<'e>(
+    cx: &Context<'_>,
+    months: BTreeSet<Month>,
+    entitlements_of: &impl Fn(&OrgId) -> &'e [Entitlement],
+) -> BTreeMap<Month, Vec<Month>> {
     let this_month = cx.clock.now().date_naive().with_day(1).unwrap_or_default();
-    let mut all: BTreeSet<(OrgId, String, NaiveDate)> = BTreeSet::new();
+    let mut all: BTreeMap<Month, Vec<Month>> = BTreeMap::new();
     for (org, service, first) in months {
+        let mut fed = vec![(org.clone(), service.clone(), first)];
         if service == GATEWAY {
-            let entitlements = cx.store.entitlements_of(&org).await?;
+            let entitlements = entitlements_of(&org);
             let mut month = first;
             while month <= this_month {
                 let next = month.checked_add_months(Months::new(1)).unwrap_or(this_month);
-                let entitlement = paid_on(&entitlements, GATEWAY, month);
+                let entitlement = paid_on(entitlements, GATEWAY, month);
                 if month != first && billing_period_start(entitlement, month) == month {
                     break;
                 }
-                all.insert((org.clone(), service.clone(), month));
+                if month != first {
+                    fed.push((org.clone(), service.clone(), month));
+                }
                 if next <= month {
                     break;
                 }
                 month = next;
             }
         }
-        all.insert((org, service, first));
+        all.insert((org, service, first), fed);
     }
-    Ok(all.into_iter().collect())
+    all
 }
 
 async fn daily(
@@ -205,7 +335,7 @@ async fn monthly(
         let entitlement =
             paid_on(entitlements, GATEWAY, last).or_else(|| paid_on(entitlements, GATEWAY, first));
         let period_start = billing_period_start(entitlement, first);
-        let days = cx.store.daily_rollups(org, service, period_start, last).await?;
+        let days = cx.store.daily_rollups_consistent(org, service, period_start, last).await?;
         let month_days = days.iter().filter(|d| d.date >= first);
         rollup.used_gb = round_gb(month_days.map(|d| d.used_gb).sum());
         rollup.cumulative_gb = round_gb(days.iter().map(|d| d.used_gb).sum());
