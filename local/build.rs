@@ -19,9 +19,10 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let (mut http, mut events) = (String::new(), String::new());
+    let (mut http, mut events, mut clients) = (String::new(), String::new(), String::new());
     for (binary, is_http) in template.function_kinds() {
         let krate = binary.replace('-', "_");
+        clients.push_str(&format!("        (\"{binary}\", {krate}::CLIENTS),\n"));
         if is_http {
             http.push_str(&format!("        (\"{binary}\", {krate}::ROUTES),\n"));
         } else {
@@ -34,7 +35,9 @@ fn main() {
         "/// Each HTTP function's routes under its binary name (from template.yaml).\n\
          pub fn function_routes() -> Vec<(&'static str, &'static [Route])> {{\n    vec![\n{http}    ]\n}}\n\n\
          /// Each event-driven function's handler under its binary name (from template.yaml).\n\
-         pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {{\n    HashMap::from([\n{events}    ])\n}}\n"
+         pub fn event_handlers(app: &Arc<App>) -> HashMap<String, EventHandler> {{\n    HashMap::from([\n{events}    ])\n}}\n\n\
+         /// The AWS clients each function names in its `main` (from template.yaml).\n\
+         pub fn function_clients() -> Vec<(&'static str, &'static [partner_hub::app::Client])> {{\n    vec![\n{clients}    ]\n}}\n"
     );
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("functions.rs");
     if let Err(error) = std::fs::write(&out, code) {

@@ -45,7 +45,7 @@ async fn run() -> Result<(), String> {
         )
     })?;
     let template = Template::load_default()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = partner_hub::sdk::load().await.map_err(|e| e.to_string())?;
     // The functions send email through the gateway's catcher of the local SES, which
     // `/local/emails` lists; provisioning talks to moto itself (the gateway does not
     // serve yet).

@@ -1,9 +1,11 @@
-//! A one-shot stand-in for the Lambda Runtime API, so a function's real binary (its
-//! `main`, config and clients included) can be run against a sample event.
+//! A stand-in for the Lambda Runtime API on loopback, so a function's real binary (its
+//! `main`, config and clients included) runs as Lambda runs it: spawned, then polling
+//! `GET /runtime/invocation/next` for each event. It records when each poll and each
+//! answer arrived, which is what the cold-start benchmark measures.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
@@ -14,23 +16,35 @@ use axum::Router;
 use serde_json::Value;
 use tokio::sync::{mpsc, Mutex};
 
-const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000001";
+const REQUEST_ID_PREFIX: &str = "00000000-0000-4000-8000-";
+
+/// What the runtime saw, in order.
+enum Seen {
+    /// The binary asked for its next event.
+    Poll(Instant),
+    /// It answered an event (its response, or the error it reported).
+    Answer(Instant, Result<Value, String>),
+}
 
 struct Runtime {
-    event: Mutex<Option<String>>,
-    outcome: mpsc::Sender<Result<Value, String>>,
+    events: Mutex<std::collections::VecDeque<String>>,
+    served: std::sync::atomic::AtomicUsize,
+    seen: mpsc::UnboundedSender<Seen>,
 }
 
 async fn next(State(runtime): State<Arc<Runtime>>) -> Response {
-    let Some(event) = runtime.event.lock().await.take() else {
-        // One invocation only: later polls wait until the binary is stopped.
+    let _ = runtime.seen.send(Seen::Poll(Instant::now()));
+    let Some(event) = runtime.events.lock().await.pop_front() else {
+        // No more events: later polls wait until the binary is stopped, as a frozen
+        // execution environment would.
         std::future::pending::<()>().await;
         return StatusCode::GONE.into_response();
     };
+    let n = runtime.served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let deadline = chrono::Utc::now().timestamp_millis() + 30_000;
     (
         [
-            ("lambda-runtime-aws-request-id", REQUEST_ID.to_string()),
+            ("lambda-runtime-aws-request-id", format!("{REQUEST_ID_PREFIX}{n:012}")),
             ("lambda-runtime-deadline-ms", deadline.to_string()),
             (
                 "lambda-runtime-invoked-function-arn",
@@ -50,19 +64,37 @@ async fn response(
     body: Bytes,
 ) -> StatusCode {
     let parsed = serde_json::from_slice(&body).map_err(|e| format!("response is not JSON: {e}"));
-    let _ = runtime.outcome.send(parsed).await;
+    let _ = runtime.seen.send(Seen::Answer(Instant::now(), parsed));
     StatusCode::ACCEPTED
 }
 
 async fn error(State(runtime): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
-    let _ = runtime.outcome.send(Err(String::from_utf8_lossy(&body).into_owned())).await;
+    let _ = runtime.seen.send(Seen::Answer(Instant::now(), Err(String::from_utf8_lossy(&body).into_owned())));
     StatusCode::ACCEPTED
 }
 
-/// Runs `binary` with `event` as its one invocation and returns what it answered.
-pub async fn invoke_binary(binary: &Path, event: &str, env: &[(&str, &str)]) -> Result<Value, String> {
-    let (outcome, mut outcomes) = mpsc::channel(2);
-    let runtime = Arc::new(Runtime { event: Mutex::new(Some(event.to_string())), outcome });
+/// One run of a binary through its events.
+pub struct Run {
+    /// Spawn → the first `GET /next`: the cold start's init.
+    pub init: Duration,
+    /// Each invocation, from the poll that fetched its event to its answer.
+    pub invocations: Vec<Duration>,
+    /// What each invocation answered.
+    pub answers: Vec<Result<Value, String>>,
+    /// The process's peak resident set (`VmHWM`), in KiB, read once it had answered
+    /// every event.
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Runs `binary` with `events`, one invocation each, in order, and stops it once it has
+/// answered them all (or failed, or taken more than 30 s).
+pub async fn run_binary(binary: &Path, events: &[String], env: &[(&str, &str)]) -> Result<Run, String> {
+    let (seen, mut timeline) = mpsc::unbounded_channel();
+    let runtime = Arc::new(Runtime {
+        events: Mutex::new(events.iter().cloned().collect()),
+        served: Default::default(),
+        seen,
+    });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
@@ -86,13 +118,53 @@ pub async fn invoke_binary(binary: &Path, event: &str, env: &[(&str, &str)]) -> 
     for (key, value) in env {
         command.env(key, value);
     }
+    let spawned = Instant::now();
     let mut child = command.spawn().map_err(|e| format!("starting {}: {e}", binary.display()))?;
+    let pid = child.id();
+
+    let outcome = async {
+        let mut polls = Vec::new();
+        let mut answers = Vec::new();
+        let mut answered_at = Vec::new();
+        // Done when every event is answered and the binary polls again (it is idle).
+        while polls.len() <= events.len() {
+            match timeline.recv().await {
+                Some(Seen::Poll(at)) => polls.push(at),
+                Some(Seen::Answer(at, answer)) => {
+                    let failed = answer.is_err();
+                    answered_at.push(at);
+                    answers.push(answer);
+                    if failed {
+                        break;
+                    }
+                }
+                None => return Err("the runtime stopped".to_string()),
+            }
+        }
+        let init = polls.first().map(|at| at.duration_since(spawned)).unwrap_or_default();
+        let invocations =
+            polls.iter().zip(&answered_at).map(|(poll, answer)| answer.duration_since(*poll)).collect();
+        Ok(Run { init, invocations, answers, peak_rss_kib: pid.and_then(peak_rss_kib) })
+    };
     let result = tokio::select! {
-        outcome = outcomes.recv() => outcome.unwrap_or_else(|| Err("the runtime stopped".into())),
+        run = outcome => run,
         status = child.wait() => Err(format!("{name} exited before answering: {status:?}")),
         _ = tokio::time::sleep(Duration::from_secs(30)) => Err(format!("{name} did not answer within 30 s")),
     };
     let _ = child.kill().await;
     server.abort();
     result
+}
+
+/// Runs `binary` with `event` as its one invocation and returns what it answered.
+pub async fn invoke_binary(binary: &Path, event: &str, env: &[(&str, &str)]) -> Result<Value, String> {
+    let run = run_binary(binary, &[event.to_string()], env).await?;
+    run.answers.into_iter().next().unwrap_or_else(|| Err("no answer".into()))
+}
+
+/// `VmHWM` of a live process, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -237,6 +237,34 @@ impl Template {
         functions
     }
 
+    /// Every IAM action the function's inline policies allow (`binary` as in
+    /// [`Template::functions`]).
+    pub fn policy_actions(&self, binary: &str) -> Vec<String> {
+        let Some((_, function)) = self.of_type("AWS::Serverless::Function").find(|(_, f)| {
+            f.pointer("/Metadata/BuildProperties/Binary").and_then(Value::as_str) == Some(binary)
+        }) else {
+            return Vec::new();
+        };
+        let statements = function
+            .pointer("/Properties/Policies")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|policy| policy.get("Statement").and_then(Value::as_array))
+            .flatten();
+        let mut actions = Vec::new();
+        for statement in statements {
+            match statement.get("Action") {
+                Some(Value::String(action)) => actions.push(action.clone()),
+                Some(Value::Array(list)) => {
+                    actions.extend(list.iter().filter_map(Value::as_str).map(str::to_string))
+                }
+                _ => {}
+            }
+        }
+        actions
+    }
+
     fn events_of<'a>(&'a self, kind: &'a str) -> Vec<(String, String, String, Value)> {
         let mut found = Vec::new();
         for (id, binary) in self.functions() {

@@ -1,9 +1,19 @@
 //! Everything a function needs, built once per cold start from one `SdkConfig`.
+//!
+//! Every function has the table. The other AWS clients are [`Client`]s a function
+//! names in its `main`: only the functions that name one build it at init and link
+//! its code, so a function that never sends mail carries no SES client.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_config::SdkConfig;
 
 use crate::config::Config;
 use crate::domain::{Clock, IdSource, RandomIds, SystemClock};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::events::EventBridgePublisher;
+use crate::exports::S3Exports;
 use crate::mail::SesMailer;
 use crate::store::DynamoStore;
 use crate::usecases::Context;
@@ -11,9 +21,9 @@ use crate::usecases::Context;
 pub struct App {
     pub config: Config,
     pub store: DynamoStore,
-    pub events: EventBridgePublisher,
-    pub mailer: SesMailer,
-    pub exports: crate::exports::S3Exports,
+    events: Option<EventBridgePublisher>,
+    mailer: Option<SesMailer>,
+    exports: Option<S3Exports>,
     pub user_hasher: crate::usecases::usage_ingest::UserHasher,
     /// Seals and opens the `next_token`s of the lists this function answers.
     pub page_tokens: crate::http::PageTokenKey,
@@ -21,28 +31,88 @@ pub struct App {
     pub ids: Box<dyn IdSource>,
 }
 
+type WarmUp = for<'a> fn(&'a App) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// An AWS client a function calls: how it is added to the [`App`], and the cheap call
+/// that opens its connection at init, so the first request pays no DNS lookup or TLS
+/// handshake (`runtime` runs it).
+pub struct Client {
+    pub name: &'static str,
+    /// What the function's IAM policy must allow for the warm-up call.
+    pub warm_up_action: &'static str,
+    add: fn(&mut App, &SdkConfig),
+    warm_up: WarmUp,
+}
+
+impl Client {
+    /// The table: a `GetItem` of a key no item has.
+    pub const TABLE: Client = Client {
+        name: "dynamodb",
+        warm_up_action: "dynamodb:GetItem",
+        add: |_, _| {},
+        warm_up: |app| Box::pin(app.store.warm_up()),
+    };
+    /// The event bus (the outbox relay): `DescribeEventBus`.
+    pub const EVENTS: Client = Client {
+        name: "eventbridge",
+        warm_up_action: "events:DescribeEventBus",
+        add: |app, sdk| app.events = Some(app.new_events(sdk)),
+        warm_up: |app| Box::pin(async move { app.events()?.warm_up().await }),
+    };
+    /// Mail (notify): SES's `ListEmailIdentities`.
+    pub const MAIL: Client = Client {
+        name: "sesv2",
+        warm_up_action: "ses:ListEmailIdentities",
+        add: |app, sdk| app.mailer = Some(app.new_mailer(sdk)),
+        warm_up: |app| Box::pin(async move { app.mailer()?.warm_up().await }),
+    };
+    /// The export bucket (usage-export): `HeadBucket`.
+    pub const EXPORTS: Client = Client {
+        name: "s3",
+        warm_up_action: "s3:ListBucket",
+        add: |app, sdk| app.exports = Some(app.new_exports(sdk)),
+        warm_up: |app| Box::pin(async move { app.exports()?.warm_up().await }),
+    };
+}
+
 impl App {
-    /// Reads the environment and the standard AWS configuration (region, credentials,
-    /// `AWS_ENDPOINT_URL_*`) once.
-    pub async fn from_env() -> Result<Self> {
+    /// What a deployed function builds at init: its config from the environment, the
+    /// table, and `clients` (whose connections [`App::warm_up`] opens).
+    pub async fn for_function(clients: &[Client]) -> Result<Self> {
         let config = Config::from_env()?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(&sdk, config))
+        let sdk = crate::sdk::load().await?;
+        let mut app = Self::with_table(&sdk, config);
+        for client in clients {
+            (client.add)(&mut app, &sdk);
+        }
+        Ok(app)
     }
 
-    pub fn new(sdk: &aws_config::SdkConfig, config: Config) -> Self {
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.s3_force_path_style).build(),
-        );
-        Self::from_clients(
-            config,
-            aws_sdk_dynamodb::Client::new(sdk),
-            aws_sdk_eventbridge::Client::new(sdk),
-            aws_sdk_sesv2::Client::new(sdk),
-            s3,
-        )
+    /// Opens each client's connection, all at once. A failure is logged, not fatal: the
+    /// first request then connects itself, and reports what is wrong if it still is.
+    pub async fn warm_up(&self, clients: &[Client]) {
+        let calls = clients.iter().map(|client| async move { (client.name, (client.warm_up)(self).await) });
+        for (name, outcome) in futures::future::join_all(calls).await {
+            if let Err(error) = outcome {
+                tracing::warn!(client = name, error = %error, "warm-up call failed");
+            }
+        }
     }
 
+    /// Every client: what the local gateway and the tests run, one app for all routes.
+    pub fn new(sdk: &SdkConfig, config: Config) -> Self {
+        let mut app = Self::with_table(sdk, config);
+        for client in [Client::EVENTS, Client::MAIL, Client::EXPORTS] {
+            (client.add)(&mut app, sdk);
+        }
+        app
+    }
+
+    fn with_table(sdk: &SdkConfig, config: Config) -> Self {
+        Self::with_table_client(config, aws_sdk_dynamodb::Client::new(sdk))
+    }
+
+    /// Every client given: for tests that put a fault in front of one of them.
     pub fn from_clients(
         config: Config,
         dynamo: aws_sdk_dynamodb::Client,
@@ -51,22 +121,64 @@ impl App {
         s3: aws_sdk_s3::Client,
     ) -> Self {
         Self {
-            exports: crate::exports::S3Exports::new(s3, &config.export_bucket),
+            events: Some(EventBridgePublisher::new(eventbridge, &config.event_bus_name)),
+            mailer: Some(SesMailer::new(ses, &config.mail_from)),
+            exports: Some(S3Exports::new(s3, &config.export_bucket)),
+            ..Self::with_table_client(config, dynamo)
+        }
+    }
+
+    fn with_table_client(config: Config, dynamo: aws_sdk_dynamodb::Client) -> Self {
+        Self {
             user_hasher: crate::usecases::usage_ingest::UserHasher::new(&config.usage_hash_key),
             page_tokens: crate::http::PageTokenKey::new(&config.page_token_key),
             store: DynamoStore::new(dynamo, &config.table_name),
-            events: EventBridgePublisher::new(eventbridge, &config.event_bus_name),
-            mailer: SesMailer::new(ses, &config.mail_from),
+            events: None,
+            mailer: None,
+            exports: None,
             clock: Box::new(SystemClock),
             ids: Box::new(RandomIds),
             config,
         }
     }
-}
 
-impl App {
+    fn new_events(&self, sdk: &SdkConfig) -> EventBridgePublisher {
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), &self.config.event_bus_name)
+    }
+
+    fn new_mailer(&self, sdk: &SdkConfig) -> SesMailer {
+        SesMailer::new(aws_sdk_sesv2::Client::new(sdk), &self.config.mail_from)
+    }
+
+    fn new_exports(&self, sdk: &SdkConfig) -> S3Exports {
+        let s3 =
+            aws_sdk_s3::config::Builder::from(sdk).force_path_style(self.config.s3_force_path_style).build();
+        S3Exports::new(aws_sdk_s3::Client::from_conf(s3), &self.config.export_bucket)
+    }
+
+    /// The event bus; only the function that relays events has it.
+    pub fn events(&self) -> Result<&EventBridgePublisher> {
+        self.events.as_ref().ok_or_else(|| missing("eventbridge"))
+    }
+
+    /// Mail; only `notify` has it.
+    pub fn mailer(&self) -> Result<&SesMailer> {
+        self.mailer.as_ref().ok_or_else(|| missing("sesv2"))
+    }
+
+    /// The export bucket; only `usage-export` has it.
+    pub fn exports(&self) -> Result<&S3Exports> {
+        self.exports.as_ref().ok_or_else(|| missing("s3"))
+    }
+
     /// What the use cases work with: this app's table, clock and ids.
     pub fn context(&self) -> Context<'_> {
         Context { store: &self.store, clock: self.clock.as_ref(), ids: self.ids.as_ref() }
     }
+}
+
+fn missing(client: &str) -> AppError {
+    AppError::internal(format!(
+        "this function was built without the {client} client (its main names its clients)"
+    ))
 }

@@ -17,6 +17,7 @@ pub mod exports;
 pub mod http;
 pub mod mail;
 pub mod runtime;
+pub mod sdk;
 pub mod store;
 pub mod telemetry;
 pub mod usecases;

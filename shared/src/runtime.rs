@@ -7,8 +7,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 
+use futures::future::{BoxFuture, FutureExt, Shared};
 use lambda_http::{service_fn, Body, Request, Response};
 
+use crate::app::Client;
 use crate::error::{AppError, Result};
 use crate::http::{self, ApiCall, ApiResponse};
 use crate::App;
@@ -44,41 +46,75 @@ pub async fn answer(app: &App, routes: &[Route], request: Request) -> Response<B
     .await
 }
 
-/// Runs an HTTP API function made of `routes`.
-pub async fn run_routes(routes: &'static [Route]) -> std::result::Result<(), lambda_http::Error> {
-    run_http(move |app, request| answer(app, routes, request)).await
+/// Runs an HTTP API function made of `routes`, which call `clients`.
+pub async fn run_routes(
+    routes: &'static [Route],
+    clients: &'static [Client],
+) -> std::result::Result<(), lambda_http::Error> {
+    run_http(clients, move |app, request| answer(app, routes, request)).await
 }
 
-/// Runs an HTTP API function. The [`App`] lives as long as the execution environment,
-/// so it is leaked once rather than reference-counted on every request.
-async fn run_http<F, Fut>(handler: F) -> std::result::Result<(), lambda_http::Error>
+/// The warm-up calls of a function's clients, awaited by every invocation (at once,
+/// after the first).
+type WarmUp = Shared<BoxFuture<'static, ()>>;
+
+/// Builds the function's [`App`] and starts its clients' warm-up calls. The app lives
+/// as long as the execution environment, so it is leaked once rather than
+/// reference-counted on every request.
+///
+/// The warm-up runs beside the rest of init instead of inside it: on a cold start the
+/// invocation is already waiting when the runtime asks for it, so the handshakes
+/// overlap the runtime's own start, and the first request waits only for what is left
+/// of them, then finds its connection open. (Were the environment frozen after init,
+/// as with provisioned concurrency, the first request picks the warm-up up where it
+/// stopped; a connection that did not survive the freeze is opened again.)
+async fn start(clients: &'static [Client]) -> Result<(&'static App, WarmUp)> {
+    crate::telemetry::init();
+    let app: &'static App = Box::leak(Box::new(App::for_function(clients).await?));
+    let task = tokio::spawn(app.warm_up(clients));
+    let warm_up = async move {
+        let _ = task.await;
+    };
+    Ok((app, warm_up.boxed().shared()))
+}
+
+/// Runs an HTTP API function.
+async fn run_http<F, Fut>(
+    clients: &'static [Client],
+    handler: F,
+) -> std::result::Result<(), lambda_http::Error>
 where
     F: Fn(&'static App, Request) -> Fut,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    crate::telemetry::init();
-    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    let (app, warm_up) = start(clients).await?;
     lambda_http::run(service_fn(|request: Request| {
-        let answer = handler(app, request);
-        async move { Ok::<_, Infallible>(answer.await) }
+        let (warm_up, answer) = (warm_up.clone(), handler(app, request));
+        async move {
+            warm_up.await;
+            Ok::<_, Infallible>(answer.await)
+        }
     }))
     .await
 }
 
 /// Runs a function invoked with an event of type `E` (an EventBridge rule's target,
-/// a schedule, a stream's batch). An error fails the invocation, so Lambda's retries
-/// apply.
-pub async fn run_events<E, F, Fut>(handler: F) -> std::result::Result<(), lambda_http::Error>
+/// a schedule, a stream's batch), which calls `clients`. An error fails the
+/// invocation, so Lambda's retries apply.
+pub async fn run_events<E, F, Fut>(
+    handler: F,
+    clients: &'static [Client],
+) -> std::result::Result<(), lambda_http::Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
     F: Fn(&'static App, E) -> Fut,
     Fut: Future<Output = Result<serde_json::Value>> + Send,
 {
-    crate::telemetry::init();
-    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    let (app, warm_up) = start(clients).await?;
     lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<E>| {
-        let answer = handler(app, event.payload);
+        let (warm_up, answer) = (warm_up.clone(), handler(app, event.payload));
         async move {
+            warm_up.await;
             answer.await.map_err(|error| {
                 crate::http::log_error(&error, "event");
                 lambda_runtime::Diagnostic {

@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 pub mod proxy;
+pub mod samples;
 pub mod seed;
 
 /// One raw table item.
@@ -29,7 +30,7 @@ pub async fn sdk() -> SdkConfig {
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB_STREAMS is not set (scripts/aws-env.sh sets it): the gateway reads the table's stream there"
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = partner_hub::sdk::load().await.expect("the SDK configuration loads");
     // SES v2 through the local SES's catcher, which `/local/emails` lists.
     let moto = std::env::var("AWS_ENDPOINT_URL_SESV2").expect("AWS_ENDPOINT_URL_SESV2");
     local_gateway::emails::catching(&sdk, &moto).expect("the local SES catcher starts")

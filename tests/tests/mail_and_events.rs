@@ -18,7 +18,7 @@ async fn mail_sent_through_ses_shows_in_local_emails() {
         text: "Hello in plain text".into(),
         html: "<p>Hello in <b>HTML</b></p>".into(),
     };
-    app.mailer.send(&email).await.expect("sent");
+    app.mailer().expect("mailer").send(&email).await.expect("sent");
 
     let answer = gw.send(reqwest::Method::GET, "/local/emails", None, None).await;
     assert_eq!(answer.status, 200);

@@ -417,3 +417,32 @@ fn each_rule_dead_letter_queue_lets_only_its_rule_send() {
     }
     assert!(checked > 0, "the bus's rules have dead-letter queues");
 }
+
+#[test]
+fn every_function_may_make_the_warm_up_calls_of_the_clients_it_names() {
+    let t = template();
+    let clients = local_gateway::function_clients();
+    assert_eq!(clients.len(), t.functions().len(), "every template function names its clients");
+    for (function, clients) in clients {
+        assert!(!clients.is_empty(), "{function} names no AWS client");
+        let allowed = t.policy_actions(function);
+        for client in clients {
+            assert!(
+                allowed.iter().any(|action| action == client.warm_up_action),
+                "{function} warms up {} with {}, which its policy does not allow (it allows {allowed:?})",
+                client.name,
+                client.warm_up_action
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_relay_may_put_events_on_the_bus() {
+    // Every other function's events leave through the table's stream (the outbox).
+    let t = template();
+    for (_, function) in t.functions() {
+        let puts = t.policy_actions(&function).iter().any(|action| action == "events:PutEvents");
+        assert_eq!(puts, function == "outbox-relay", "{function}: events:PutEvents");
+    }
+}

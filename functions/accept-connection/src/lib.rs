@@ -1,6 +1,7 @@
 //! Connections: accept an invitation, remove a connection from either side, and the
 //! customer's list of partners.
 
+use partner_hub::app::Client;
 use partner_hub::domain::RemovedBy;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
@@ -8,6 +9,10 @@ use partner_hub::runtime::Route;
 use partner_hub::usecases::connections::{self, Accepted};
 use partner_hub::App;
 use serde_json::json;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,6 +1,7 @@
 //! Services and entitlements: the catalog, adding a service, an org's entitlements,
 //! and the sales desk's approval or decline of a pending trial.
 
+use partner_hub::app::Client;
 use partner_hub::domain::{scopes, CATALOG};
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
@@ -8,6 +9,10 @@ use partner_hub::runtime::Route;
 use partner_hub::store::Page;
 use partner_hub::usecases::services;
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,11 +1,16 @@
 //! The audit log: `GET /v1/orgs/{org_id}/audit-log`. Entries are written by the
 //! transactions of the changes they record, in every function; this one only reads.
 
+use partner_hub::app::Client;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::usecases::audit::{self, AuditQuery};
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

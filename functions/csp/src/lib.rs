@@ -1,12 +1,17 @@
 //! Service-provider features: a CSP partner's federated domains and their links to
 //! customers, a customer's workspace access, and workspace themes.
 
+use partner_hub::app::Client;
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::store::Page;
 use partner_hub::usecases::csp;
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    partner_hub::runtime::run_routes(customer_dashboard::ROUTES).await
+    partner_hub::runtime::run_routes(customer_dashboard::ROUTES, customer_dashboard::CLIENTS).await
 }

@@ -2,12 +2,17 @@
 
 mod page;
 
+use partner_hub::app::Client;
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::usecases::invitations;
 use partner_hub::App;
 use serde_json::json;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,10 +1,15 @@
 //! Notifications: an org's own, and a partner's view of its customers' notifications.
 
+use partner_hub::app::Client;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::usecases::notifications;
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

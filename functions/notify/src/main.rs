@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    partner_hub::runtime::run_events(notify::handle).await
+    partner_hub::runtime::run_events(notify::handle, notify::CLIENTS).await
 }

@@ -1,11 +1,16 @@
 //! Accounts and partner programs: the request in, a use-case call, the answer out.
 
+use partner_hub::app::Client;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::store::JoinProgram;
 use partner_hub::usecases::{add_customer, join_program, sign_up, who_am_i};
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,11 +1,16 @@
 //! Support tickets: `POST`/`GET /v1/orgs/{org_id}/support-tickets` and
 //! `POST /v1/orgs/{org_id}/support-tickets/{ticket_id}/close`.
 
+use partner_hub::app::Client;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
 use partner_hub::usecases::support;
 use partner_hub::App;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

@@ -1,5 +1,6 @@
 //! Usage trends (JSON or CSV) for one org and service, and the partner-wide export.
 
+use partner_hub::app::Client;
 use partner_hub::error::{AppError, Result};
 use partner_hub::http::{ApiCall, ApiResponse};
 use partner_hub::runtime::Route;
@@ -38,6 +39,10 @@ fn answer(
         .with_header("content-disposition", format!("attachment; filename=\"{filename}\"")))
 }
 
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE, Client::EXPORTS];
+
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![
     "GET /v1/orgs/{org_id}/customers/{customer_id}/usage" => get_customers_by_customer_usage,
@@ -72,7 +77,7 @@ async fn get_usage_csv(app: &App, call: ApiCall) -> Result<ApiResponse> {
     let partner = call.org_id_param("org_id")?;
     let range = range(app, &call)?;
     let exported =
-        usage_export::export(&app.context(), &app.exports, call.caller()?, &partner, &range).await?;
+        usage_export::export(&app.context(), app.exports()?, call.caller()?, &partner, &range).await?;
     // API Gateway cannot stream and caps answers at 6 MB: the file is in S3 and
     // the answer sends the client there.
     Ok(ApiResponse::json(303, &exported).with_header("location", exported.url.clone()))

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    partner_hub::runtime::run_routes(usage_export::ROUTES).await
+    partner_hub::runtime::run_routes(usage_export::ROUTES, usage_export::CLIENTS).await
 }

@@ -1,5 +1,6 @@
 //! The telemetry feed's door: `POST /v1/usage-records`.
 
+use partner_hub::app::Client;
 use partner_hub::domain::scopes;
 use partner_hub::error::Result;
 use partner_hub::http::{ApiCall, ApiResponse};
@@ -7,6 +8,10 @@ use partner_hub::runtime::Route;
 use partner_hub::usecases::usage_ingest;
 use partner_hub::App;
 use serde_json::json;
+
+/// The AWS clients this function calls: built and warmed up at init, the only ones
+/// it links.
+pub const CLIENTS: &[Client] = &[Client::TABLE];
 
 /// The routes this function answers, as `template.yaml` lists them.
 pub const ROUTES: &[Route] = partner_hub::routes![

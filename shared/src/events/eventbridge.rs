@@ -28,6 +28,17 @@ impl EventBridgePublisher {
     pub fn new(client: Client, bus: impl Into<String>) -> Self {
         Self { client, bus: bus.into() }
     }
+
+    /// Opens the connection at init: `DescribeEventBus` of this bus.
+    pub async fn warm_up(&self) -> Result<()> {
+        self.client.describe_event_bus().name(&self.bus).send().await.map_err(|e| {
+            AppError::internal(format!(
+                "eventbridge DescribeEventBus: {}",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e)
+            ))
+        })?;
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -27,6 +27,14 @@ impl S3Exports {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         Self { client, bucket: bucket.into() }
     }
+
+    /// Opens the connection at init: `HeadBucket` of the export bucket.
+    pub async fn warm_up(&self) -> Result<()> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| {
+            AppError::internal(format!("s3 HeadBucket: {}", aws_sdk_s3::error::DisplayErrorContext(e)))
+        })?;
+        Ok(())
+    }
 }
 
 fn s3_error(what: &str, error: impl std::fmt::Debug) -> AppError {

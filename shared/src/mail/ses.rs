@@ -43,6 +43,17 @@ impl SesMailer {
         Self { client, from: from.into() }
     }
 
+    /// Opens the connection at init: `ListEmailIdentities`, one of them.
+    pub async fn warm_up(&self) -> Result<()> {
+        self.client.list_email_identities().page_size(1).send().await.map_err(|e| {
+            AppError::internal(format!(
+                "ses ListEmailIdentities: {}",
+                aws_sdk_sesv2::error::DisplayErrorContext(e)
+            ))
+        })?;
+        Ok(())
+    }
+
     pub fn mime(&self, email: &OutgoingEmail) -> Result<Vec<u8>> {
         MessageBuilder::new()
             .from(("Partner Hub", self.from.as_str()))

@@ -32,6 +32,21 @@ impl DynamoStore {
         &self.client
     }
 
+    /// Opens the connection at init: an eventually consistent `GetItem` of a key no
+    /// item has (half a read unit).
+    pub async fn warm_up(&self) -> Result<()> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(keys::WARM_UP.into()))
+            .key(keys::SK, AttributeValue::S(keys::WARM_UP.into()))
+            .projection_expression("PK")
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
     /// The `E` at `key`, read consistently.
     pub(super) async fn get<E: Entity>(&self, key: Key) -> Result<Option<E>> {
         let output = self

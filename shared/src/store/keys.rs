@@ -52,6 +52,8 @@ pub const TTL: &str = "ttl";
 pub const ORG_PROFILE_SK: &str = "PROFILE";
 pub const ADMIN_SK_PREFIX: &str = "ADMIN#";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+/// The partition and sort key of the init warm-up read: no item is ever written there.
+pub const WARM_UP: &str = "WARM_UP";
 
 pub fn org_pk(org_id: &OrgId) -> String {
     format!("ORG#{org_id}")

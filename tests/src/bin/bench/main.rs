@@ -3,6 +3,7 @@
 //! deployable binary size. Writes BENCHMARKS.md. Each section is a module that
 //! measures and returns its Markdown.
 
+mod coldstart;
 mod measure;
 mod usage;
 
@@ -20,6 +21,12 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 #[tokio::main]
 async fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("coldstart") {
+        let sdk = partner_hub_tests::sdk().await;
+        print!("{}", coldstart::section(&sdk, &root).await);
+        return;
+    }
     let gw = Gateway::start().await;
     let token = gw.token("bench@example.com").await;
     let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
@@ -77,7 +84,6 @@ async fn main() {
 
     let usage = usage::usage_bench(&gw, &token).await;
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
     let _ =
@@ -103,23 +109,7 @@ async fn main() {
         let _ = writeln!(out, "| {what} | {calls} | {} | {} | {} |", ms(s.p50), ms(s.p99), ms(s.mean));
     }
     out.push_str(&usage);
-    let _ = writeln!(out, "\n## Binary size\n");
-    let _ = writeln!(
-        out,
-        "`cargo lambda build --release --arm64` (lto, one codegen unit, panic=abort, stripped).\n"
-    );
-    let _ = writeln!(out, "| function | bootstrap KiB |");
-    let _ = writeln!(out, "|---|---:|");
-    let mut functions: Vec<String> = std::fs::read_dir(root.join("functions"))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    functions.sort();
-    for function in functions {
-        let size = std::fs::metadata(root.join("target/lambda").join(&function).join("bootstrap"))
-            .map(|m| format!("{}", m.len() / 1024))
-            .unwrap_or_else(|_| "not built".into());
-        let _ = writeln!(out, "| {function} | {size} |");
-    }
+    out.push_str(&coldstart::section(&gw.sdk, &root).await);
     std::fs::write(root.join("BENCHMARKS.md"), &out).expect("writing BENCHMARKS.md");
     print!("{out}");
 }

@@ -112,7 +112,7 @@ pub async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     let started = Instant::now();
     let (exported, peak) = peak_heap(partner_hub::usecases::usage_export::export(
         &app.context(),
-        &app.exports,
+        app.exports().expect("exports"),
         &caller,
         &partner_id,
         &range,
@@ -127,7 +127,7 @@ pub async fn usage_bench(gw: &Gateway, _token: &str) -> String {
             .expect("range");
     let (small, small_peak) = peak_heap(partner_hub::usecases::usage_export::export(
         &app.context(),
-        &app.exports,
+        app.exports().expect("exports"),
         &caller,
         &partner_id,
         &one_month,

@@ -1,0 +1,96 @@
+//! The one `SdkConfig` every AWS client of a function is built from, and the HTTPS
+//! client they share.
+//!
+//! TLS is rustls with ring: a smaller binary than aws-lc and no C toolchain in the
+//! cross build (BENCHMARKS.md has the sizes). The trust store holds only the roots that
+//! AWS endpoints chain to, the five Amazon Trust Services roots
+//! (`certs/amazon-trust-services.pem`), instead of loading the system's whole bundle
+//! at every cold start, which was most of the SDK's init time.
+//!
+//! The risk, accepted knowingly: an endpoint whose certificate chains to any other root
+//! is refused. Every public AWS endpoint in the commercial partitions chains to these;
+//! a China or GovCloud partition, or a TLS-inspecting proxy, needs its root added
+//! through `EXTRA_CA_BUNDLE` (a PEM file), which is also how a test endpoint with a
+//! self-signed certificate is trusted. With ring there is no post-quantum key exchange
+//! (aws-lc offers X25519MLKEM768); the connections still use TLS 1.3 with X25519.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+use crate::error::{AppError, Result};
+
+/// The roots of Amazon Trust Services: Amazon Root CA 1–4 and Starfield Services
+/// Root Certificate Authority G2 (which cross-signs them for older clients).
+const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// Names a PEM file of certificates trusted beside Amazon's roots.
+pub const EXTRA_CA_BUNDLE: &str = "EXTRA_CA_BUNDLE";
+
+/// Reads the standard AWS settings (region, credentials, `AWS_ENDPOINT_URL_*`) and
+/// `EXTRA_CA_BUNDLE` from the environment.
+pub async fn load() -> Result<SdkConfig> {
+    let extra = match std::env::var_os(EXTRA_CA_BUNDLE) {
+        Some(path) => Some(std::fs::read(&path).map_err(|e| {
+            AppError::internal(format!("{EXTRA_CA_BUNDLE} ({}) cannot be read: {e}", path.to_string_lossy()))
+        })?),
+        None => None,
+    };
+    let client = https_client(extra.as_deref())?;
+    Ok(aws_config::defaults(BehaviorVersion::latest()).http_client(client).load().await)
+}
+
+/// The HTTPS client: rustls with ring, trusting Amazon's roots and `extra_pem`.
+pub fn https_client(extra_pem: Option<&[u8]>) -> Result<SharedHttpClient> {
+    let mut trust = TrustStore::empty().with_native_roots(false);
+    for pem in std::iter::once(AMAZON_ROOTS).chain(extra_pem) {
+        // The client would panic on a bad certificate when it first connects; refusing
+        // it here turns that into an init error that names the cause.
+        certificates(pem)?;
+        trust.add_pem_certificate(pem);
+    }
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| AppError::internal(format!("TLS settings: {e}")))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
+        .build_https())
+}
+
+/// The certificates in a PEM bundle, each checked to be one a trust store can hold.
+fn certificates(pem: &[u8]) -> Result<usize> {
+    let invalid = |why: String| AppError::internal(format!("a trusted certificate bundle is invalid: {why}"));
+    let mut count = 0;
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        let certificate = certificate.map_err(|e| invalid(e.to_string()))?;
+        webpki::anchor_from_trusted_cert(&certificate).map_err(|e| invalid(e.to_string()))?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(invalid("it holds no certificate".into()));
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trust_store_is_amazon_trust_services_five_roots() {
+        assert_eq!(certificates(AMAZON_ROOTS).unwrap(), 5);
+    }
+
+    #[test]
+    fn a_bundle_without_certificates_or_with_a_broken_one_is_refused() {
+        assert!(https_client(Some(b"not a certificate")).is_err());
+        let broken = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(https_client(Some(broken)).is_err());
+        assert!(https_client(None).is_ok());
+        assert!(https_client(Some(AMAZON_ROOTS)).is_ok());
+    }
+}
