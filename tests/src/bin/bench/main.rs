@@ -1,88 +1,45 @@
 //! `make bench`: latency of routes through the local gateway beside the bare DynamoDB
-//! Local calls underneath them, measured in the same run, plus each function's
-//! deployable binary size. Writes BENCHMARKS.md. Each section is a module that
+//! Local calls underneath them, measured in the same run, usage at scale, cold starts
+//! and each function's deployable size. Writes BENCHMARKS.md. Each section is a module that
 //! measures and returns its Markdown.
 
 mod coldstart;
+mod latency;
 mod measure;
 mod usage;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use partner_hub_tests::Gateway;
-use serde_json::json;
 
-use measure::{machine, measure, ms, CountingAllocator, SAMPLES, WARMUP};
+use measure::{machine, CountingAllocator};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+/// Whether to run this section: `BENCH_ONLY=latency` (a comma-separated list of
+/// section names) runs only those, for working on one section.
+fn runs(section: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
+}
+
 #[tokio::main]
 async fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("coldstart") {
-        let sdk = partner_hub_tests::sdk().await;
-        print!("{}", coldstart::section(&sdk, &root).await);
-        return;
-    }
-    let gw = Gateway::start().await;
-    let token = gw.token("bench@example.com").await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
-    let table = gw.table().to_string();
-
-    let signup = measure(|i| {
-        let (gw, token) = (&gw, &token);
-        async move {
-            let answer = gw.post("/v1/signup", token, json!({"name": format!("Bench {i}")})).await;
-            assert_eq!(answer.status, 201);
-        }
-    })
-    .await;
-    // The caller now administers WARMUP + SAMPLES orgs; /v1/me reads a fresh user with one.
-    let reader = gw.token("reader@example.com").await;
-    gw.sign_up(&reader, "Reader Co").await;
-    let me = measure(|_| {
-        let (gw, reader) = (&gw, &reader);
-        async move {
-            assert_eq!(gw.get("/v1/me", reader).await.status, 200);
-        }
-    })
-    .await;
-    let put = measure(|i| {
-        let (dynamo, table) = (&dynamo, &table);
-        async move {
-            dynamo
-                .put_item()
-                .table_name(table)
-                .item("PK", AttributeValue::S(format!("BENCH#{i}")))
-                .item("SK", AttributeValue::S("PROFILE".into()))
-                .item("name", AttributeValue::S("Bench".into()))
-                .condition_expression("attribute_not_exists(PK)")
-                .send()
-                .await
-                .expect("put");
-        }
-    })
-    .await;
-    let get = measure(|i| {
-        let (dynamo, table) = (&dynamo, &table);
-        async move {
-            dynamo
-                .get_item()
-                .table_name(table)
-                .key("PK", AttributeValue::S(format!("BENCH#{i}")))
-                .key("SK", AttributeValue::S("PROFILE".into()))
-                .consistent_read(true)
-                .send()
-                .await
-                .expect("get");
-        }
-    })
-    .await;
-
-    let usage = usage::usage_bench(&gw, &token).await;
+    let latency = if runs("latency") { latency::latency_bench().await } else { String::new() };
+    let usage = if runs("usage") {
+        let gw = Gateway::start().await;
+        let token = gw.token("bench@example.com").await;
+        usage::usage_bench(&gw, &token).await
+    } else {
+        String::new()
+    };
+    let coldstart = if runs("coldstart") {
+        coldstart::section(&partner_hub_tests::sdk().await, &root).await
+    } else {
+        String::new()
+    };
 
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
@@ -91,25 +48,15 @@ async fn main() {
     let _ = writeln!(out, "Machine: {}.\n", machine());
     let _ = writeln!(
         out,
-        "Latency is measured sequentially ({SAMPLES} samples after {WARMUP} warm-up calls) from an HTTP client \
-         to the local gateway (release build) on loopback, over DynamoDB Local (in-memory). The bare \
-         DynamoDB rows are single SDK calls against the same DynamoDB Local in the same run: the floor \
-         the routes stand on. DynamoDB Local is far slower than DynamoDB itself, so compare rows with \
-         each other, not with production.\n"
+        "Everything runs on loopback over DynamoDB Local (in-memory), which is far slower than \
+         DynamoDB itself: compare rows with each other, not with production.\n"
     );
-    let _ = writeln!(out, "## Latency\n");
-    let _ = writeln!(out, "| what | DynamoDB calls | p50 ms | p99 ms | mean ms |");
-    let _ = writeln!(out, "|---|---|---:|---:|---:|");
-    for (what, calls, s) in [
-        ("`POST /v1/signup` via gateway", "1 TransactWriteItems (2 puts)", &signup),
-        ("`GET /v1/me` via gateway (1 org)", "1 Query (GSI1) + 1 BatchGetItem", &me),
-        ("bare `PutItem` (conditional)", "1", &put),
-        ("bare `GetItem` (consistent)", "1", &get),
-    ] {
-        let _ = writeln!(out, "| {what} | {calls} | {} | {} | {} |", ms(s.p50), ms(s.p99), ms(s.mean));
-    }
+    out.push_str(&latency);
     out.push_str(&usage);
-    out.push_str(&coldstart::section(&gw.sdk, &root).await);
-    std::fs::write(root.join("BENCHMARKS.md"), &out).expect("writing BENCHMARKS.md");
+    out.push_str(&coldstart);
+    // A run of some sections only prints them: BENCHMARKS.md is one whole run.
+    if std::env::var("BENCH_ONLY").is_err() {
+        std::fs::write(root.join("BENCHMARKS.md"), &out).expect("writing BENCHMARKS.md");
+    }
     print!("{out}");
 }
