@@ -3,6 +3,7 @@
 //! deployable binary size. Writes BENCHMARKS.md. Each section is a module that
 //! measures and returns its Markdown.
 
+mod load;
 mod measure;
 mod usage;
 
@@ -21,6 +22,10 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 #[tokio::main]
 async fn main() {
     let gw = Gateway::start().await;
+    if load::only() {
+        print!("{}", load::load_bench(&gw).await);
+        return;
+    }
     let token = gw.token("bench@example.com").await;
     let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
     let table = gw.table().to_string();
@@ -76,6 +81,7 @@ async fn main() {
     .await;
 
     let usage = usage::usage_bench(&gw, &token).await;
+    let load = load::load_bench(&gw).await;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::new();
@@ -103,6 +109,7 @@ async fn main() {
         let _ = writeln!(out, "| {what} | {calls} | {} | {} | {} |", ms(s.p50), ms(s.p99), ms(s.mean));
     }
     out.push_str(&usage);
+    out.push_str(&load);
     let _ = writeln!(out, "\n## Binary size\n");
     let _ = writeln!(
         out,
