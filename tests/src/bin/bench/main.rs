@@ -5,6 +5,7 @@
 
 mod coldstart;
 mod latency;
+mod load;
 mod measure;
 mod usage;
 
@@ -28,15 +29,17 @@ fn runs(section: &str) -> bool {
 async fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let latency = if runs("latency") { latency::latency_bench().await } else { String::new() };
+    // These before usage fills DynamoDB Local with a year of records.
+    let coldstart = if runs("coldstart") {
+        coldstart::section(&partner_hub_tests::sdk().await, &root).await
+    } else {
+        String::new()
+    };
+    let load = if runs("load") { load::load_bench(&Gateway::start().await).await } else { String::new() };
     let usage = if runs("usage") {
         let gw = Gateway::start().await;
         let token = gw.token("bench@example.com").await;
         usage::usage_bench(&gw, &token).await
-    } else {
-        String::new()
-    };
-    let coldstart = if runs("coldstart") {
-        coldstart::section(&partner_hub_tests::sdk().await, &root).await
     } else {
         String::new()
     };
@@ -52,6 +55,7 @@ async fn main() {
          DynamoDB itself: compare rows with each other, not with production.\n"
     );
     out.push_str(&latency);
+    out.push_str(&load);
     out.push_str(&usage);
     out.push_str(&coldstart);
     // A run of some sections only prints them: BENCHMARKS.md is one whole run.
