@@ -4,6 +4,7 @@
 //! measures and returns its Markdown.
 
 mod measure;
+mod scale;
 mod usage;
 
 use std::fmt::Write as _;
@@ -22,6 +23,12 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 async fn main() {
     let gw = Gateway::start().await;
     let token = gw.token("bench@example.com").await;
+    // `BENCH_ONLY=usage` or `BENCH_ONLY=scale`: that section alone, printed, BENCHMARKS.md untouched.
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("usage") => return print!("{}", usage::usage_bench(&gw, &token).await),
+        Ok("scale") => return print!("{}", scale::scale_bench(&gw).await),
+        _ => {}
+    }
     let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
     let table = gw.table().to_string();
 
@@ -76,6 +83,7 @@ async fn main() {
     .await;
 
     let usage = usage::usage_bench(&gw, &token).await;
+    let scale = scale::scale_bench(&gw).await;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::new();
@@ -103,6 +111,7 @@ async fn main() {
         let _ = writeln!(out, "| {what} | {calls} | {} | {} | {} |", ms(s.p50), ms(s.p99), ms(s.mean));
     }
     out.push_str(&usage);
+    out.push_str(&scale);
     let _ = writeln!(out, "\n## Binary size\n");
     let _ = writeln!(
         out,
