@@ -294,13 +294,14 @@ pub fn run_schedules(
             .get(&schedule.function)
             .cloned()
             .ok_or_else(|| format!("no handler for function {}", schedule.function))?;
-        let (function, every) = (schedule.function.clone(), schedule.every);
+        let (function, every, input) = (schedule.function.clone(), schedule.every, schedule.input.clone());
         background.0.push(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                if let Err(error) = handler(schedule_event(&function)).await {
+                let event = input.clone().unwrap_or_else(|| schedule_event(&function));
+                if let Err(error) = handler(event).await {
                     tracing::warn!(function = %function, error = %error, "scheduled run failed");
                 }
             }

@@ -106,6 +106,8 @@ pub const DEFAULT_STREAM_BATCH_SIZE: usize = 100;
 pub struct ScheduleDef {
     pub function: String,
     pub every: std::time::Duration,
+    /// The event's `Input`, sent instead of the scheduled event when given.
+    pub input: Option<Value>,
 }
 
 /// `rate(N minute|minutes|hour|hours|day|days)`; cron expressions are not run locally.
@@ -394,7 +396,10 @@ impl Template {
             .into_iter()
             .filter_map(|(_, function, _, props)| {
                 let every = parse_rate(props.get("Schedule")?.as_str()?)?;
-                Some(ScheduleDef { function, every })
+                // `Input` is a JSON document in a string, as EventBridge takes it.
+                let input =
+                    props.get("Input").and_then(Value::as_str).and_then(|raw| serde_json::from_str(raw).ok());
+                Some(ScheduleDef { function, every, input })
             })
             .collect()
     }

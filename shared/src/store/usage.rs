@@ -13,6 +13,10 @@ use super::transact::Part;
 use crate::domain::{BandwidthDay, DailyRollup, MonthlyRollup, OrgId, UsageRecord, UserDay, CATALOG};
 use crate::error::Result;
 
+/// How many day marks [`DynamoStore::clear_dirty_days`] clears in one call: the
+/// items one TransactWriteItems takes.
+pub const CLEAR_AT_ONCE: usize = 100;
+
 /// A day of one org's service that has records newer than its rollup: the mark
 /// waiting for the rollup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,25 +41,47 @@ impl Entity for DirtyDay {
     }
 }
 
-/// Where a walk over the day markers of every shard has got to: shard by shard,
-/// each in sort-key order, a page at a time. A marker is met at most once in a walk,
-/// so one left in place (its day failed, or a record touched it meanwhile) waits for
-/// the next walk rather than being read again.
-#[derive(Debug, Clone, Default)]
+/// Where a walk over the day markers of a range of shards has got to: the shards
+/// in turn, a page of one and then of the next (so that the rollup's writes and
+/// deletes, which follow the markers, spread over the shards' partitions rather than
+/// pressing on one), each shard in sort-key order. A marker is met at most once in a
+/// walk, so one left in place (its day failed, or a record touched it meanwhile)
+/// waits for the next walk rather than being read again.
+#[derive(Debug, Clone)]
 pub struct DirtyScan {
-    shard: u32,
-    after: Option<super::page::Cursor>,
+    first: u32,
+    /// Per shard of the range: where its next page starts, or `None` once read to its end.
+    shards: Vec<Option<Option<super::page::Cursor>>>,
+    /// The shard whose page comes next (an index into `shards`).
+    next: usize,
 }
 
 impl DirtyScan {
+    /// A walk over every shard.
     pub fn start() -> Self {
-        Self::default()
+        Self::of_shards(0..keys::DIRTY_SHARDS)
+    }
+
+    /// A walk over the shards of `range` (clamped to the shards there are): one
+    /// invocation's share of a run fanned out over several.
+    pub fn of_shards(range: std::ops::Range<u32>) -> Self {
+        let end = range.end.min(keys::DIRTY_SHARDS);
+        let first = range.start.min(end);
+        Self { first, shards: vec![Some(None); (end - first) as usize], next: 0 }
     }
 
     /// Every shard has been read to its end.
     pub fn done(&self) -> bool {
-        self.shard >= keys::DIRTY_SHARDS
+        self.shards.iter().all(Option::is_none)
     }
+}
+
+/// The shared start of the sort keys of one month of one org's service:
+/// `<org_id>#<service>#<yyyy-mm>-`.
+fn month_prefix(day: &DirtyDay) -> String {
+    let date = keys::dirty_sk(&day.org_id, &day.service, &day.date);
+    // `<date>` is `yyyy-mm-dd`: drop the day.
+    date[..date.len() - 2].to_string()
 }
 
 /// `USAGE#<org_id>#<service>#<date>` / `USER#<user_hash>`.
@@ -142,20 +168,59 @@ impl DynamoStore {
         self.batch_put(items.into_values().collect()).await
     }
 
-    /// The next (at most) `limit` day markers of the walk, read consistently, a
-    /// bounded page of one shard after another; none once every shard is read.
+    /// The next page of day markers of the walk, read consistently: about `limit`
+    /// of one shard (then the walk turns to the next shard), and the rest of the
+    /// last marker's month, so that a month's days come in one page and its rollup
+    /// reads them once; none once every shard is read.
     pub async fn dirty_days(&self, scan: &mut DirtyScan, limit: u32) -> Result<Vec<DirtyDay>> {
-        let mut found = Vec::new();
-        while !scan.done() && (found.len() as u32) < limit {
-            let page = PageRequest { limit: limit - found.len() as u32, after: scan.after.take() };
-            let (items, next) =
-                self.query_items_consistent(&keys::dirty_pk(scan.shard), "", &page, true).await?;
+        let mut found: Vec<DirtyDay> = Vec::new();
+        let count = scan.shards.len();
+        // Shards read to their end are passed over; an empty one gives nothing.
+        for _ in 0..count {
+            let index = scan.next;
+            scan.next = (scan.next + 1) % count;
+            let Some(after) = scan.shards[index].take() else { continue };
+            let pk = keys::dirty_pk(scan.first + index as u32);
+            let page = PageRequest { limit, after };
+            let (items, next) = self.query_items_consistent(&pk, "", &page, true).await?;
             for item in items {
                 found.push(from_item(item)?);
             }
-            match next {
-                Some(cursor) => scan.after = Some(cursor),
-                None => scan.shard += 1,
+            // The rest of the last marker's month, if the page cut it.
+            let next = match (next, found.last()) {
+                (Some(cursor), Some(last)) => {
+                    let prefix = month_prefix(last);
+                    let mut rest = PageRequest { limit: 32, after: Some(cursor) };
+                    loop {
+                        let (items, more) = self.query_items_consistent(&pk, &prefix, &rest, true).await?;
+                        for item in items {
+                            found.push(from_item(item)?);
+                        }
+                        match more {
+                            Some(cursor) => rest.after = Some(cursor),
+                            None => break,
+                        }
+                    }
+                    // Where the shard goes on: after the last marker read.
+                    found.last().map(|last| {
+                        let Key { pk, sk } = last.key();
+                        super::dynamo::cursor_of(
+                            [
+                                (keys::PK.to_string(), AttributeValue::S(pk)),
+                                (keys::SK.to_string(), AttributeValue::S(sk)),
+                            ]
+                            .into_iter()
+                            .collect(),
+                        )
+                    })
+                }
+                (next, _) => next,
+            };
+            if let Some(cursor) = next {
+                scan.shards[index] = Some(Some(cursor));
+            }
+            if !found.is_empty() {
+                break;
             }
         }
         Ok(found)
@@ -179,6 +244,39 @@ impl DynamoStore {
         }
     }
 
+    /// [`Self::clear_dirty`] for up to [`CLEAR_AT_ONCE`] days in one call: one
+    /// transaction of conditional deletes (BatchWriteItem takes no condition). If a
+    /// record touched one of them meanwhile, the transaction as a whole is refused,
+    /// and each mark is then cleared on its own, so the touched one stays.
+    pub async fn clear_dirty_days(&self, days: &[DirtyDay]) -> Result<()> {
+        if days.len() <= 1 {
+            return match days.first() {
+                Some(day) => self.clear_dirty(day).await,
+                None => Ok(()),
+            };
+        }
+        let deletes = days
+            .iter()
+            .map(|day| {
+                self.delete_if(
+                    Part::DirtyDay,
+                    &day.key(),
+                    "touched = :touched",
+                    &[(":touched", AttributeValue::S(day.touched.clone()))],
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        match self.transact(deletes).await? {
+            super::transact::Transacted::Committed => Ok(()),
+            super::transact::Transacted::ConditionFailed(_) => {
+                for day in days {
+                    self.clear_dirty(day).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     pub async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
         self.query_all_consistent(&keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX).await
     }
@@ -191,12 +289,14 @@ impl DynamoStore {
         Ok(day.map(|d| d.bandwidth_mb))
     }
 
-    pub async fn put_daily(&self, rollup: &DailyRollup) -> Result<()> {
-        self.put(rollup).await
+    /// Writes daily rollups, 25 a call (plain puts: a rollup replaces the one before).
+    pub async fn put_dailies(&self, rollups: &[DailyRollup]) -> Result<()> {
+        self.batch_put(rollups.iter().map(to_item).collect::<Result<_>>()?).await
     }
 
-    pub async fn put_monthly(&self, rollup: &MonthlyRollup) -> Result<()> {
-        self.put(rollup).await
+    /// Writes monthly rollups, 25 a call.
+    pub async fn put_monthlies(&self, rollups: &[MonthlyRollup]) -> Result<()> {
+        self.batch_put(rollups.iter().map(to_item).collect::<Result<_>>()?).await
     }
 
     pub async fn daily_rollups(
@@ -246,5 +346,38 @@ impl DynamoStore {
             }
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_prefix_covers_the_days_of_that_month_only() {
+        let day = |date: &str| DirtyDay {
+            org_id: OrgId::from_number(12_345_678),
+            service: "daas".into(),
+            date: date.parse().unwrap(),
+            touched: String::new(),
+        };
+        let prefix = month_prefix(&day("2026-03-09"));
+        assert_eq!(prefix, "12345678#daas#2026-03-");
+        for date in ["2026-03-01", "2026-03-31"] {
+            assert!(day(date).key().sk.starts_with(&prefix));
+        }
+        for date in ["2026-02-28", "2026-04-01"] {
+            assert!(!day(date).key().sk.starts_with(&prefix));
+        }
+    }
+
+    #[test]
+    fn a_scan_of_a_range_walks_only_its_shards() {
+        let scan = DirtyScan::of_shards(8..16);
+        assert_eq!((scan.first, scan.shards.len()), (8, 8));
+        assert!(!scan.done());
+        let clamped = DirtyScan::of_shards(30..40);
+        assert_eq!((clamped.first, clamped.shards.len()), (30, 2));
+        assert!(DirtyScan::of_shards(5..5).done());
     }
 }

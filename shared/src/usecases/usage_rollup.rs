@@ -28,6 +28,9 @@ pub struct RollupReport {
     /// Days left marked for the next run because they, or a month they feed, could
     /// not be rolled up (each failure is logged).
     pub failed: usize,
+    /// The run stopped at its deadline with markers still unread: the next run goes on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unfinished: bool,
 }
 
 /// A month of an org's service, by its first day.
@@ -100,20 +103,47 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
 /// How many days (and months) are rolled up at once: the work is I/O, one query or
 /// write after another, so doing several side by side is what keeps a year of a
 /// hundred customers inside one scheduled invocation.
-const CONCURRENCY: usize = 16;
+pub const CONCURRENCY: usize = 16;
 
-/// One run. A day whose rollup fails (or whose org's entitlements cannot be read)
-/// is logged and left marked, and its month is not rolled up from a partial
-/// picture in this run; the other days go on. The markers are read as one walk over
-/// the shards, so a day left marked is not read again in this run: the next run
-/// retries it.
+/// Daily or monthly rollups written in one BatchWriteItem.
+const WRITE_AT_ONCE: usize = 25;
+
+/// One invocation's share of the work: the shards of day markers it walks and when
+/// it stops taking new batches. What it leaves stays marked for the next run.
+#[derive(Debug, Clone)]
+pub struct Share {
+    pub shards: std::ops::Range<u32>,
+    pub until: Option<std::time::Instant>,
+}
+
+impl Share {
+    /// Every shard, with no deadline.
+    pub fn all() -> Self {
+        Self { shards: 0..crate::store::keys::DIRTY_SHARDS, until: None }
+    }
+}
+
+/// One run over every shard: [`run_share`] of [`Share::all`].
 pub async fn run(cx: &Context<'_>) -> Result<RollupReport> {
+    run_share(cx, &Share::all()).await
+}
+
+/// One run over a share. A day whose rollup fails (or whose org's entitlements
+/// cannot be read) is logged and left marked, and its month is not rolled up from a
+/// partial picture in this run; the other days go on. The markers are read as one
+/// walk over the shards, so a day left marked is not read again in this run: the
+/// next run retries it. Past `until`, no new batch starts.
+pub async fn run_share(cx: &Context<'_>, share: &Share) -> Result<RollupReport> {
     use futures::FutureExt;
     let mut report = RollupReport::default();
-    let mut scan = DirtyScan::start();
+    let mut scan = DirtyScan::of_shards(share.shards.clone());
     // Months of this run that could not be rolled up: a day of theirs failed, or they did.
     let mut failed_months: BTreeSet<Month> = BTreeSet::new();
     for _ in 0..MAX_BATCHES {
+        if share.until.is_some_and(|until| std::time::Instant::now() >= until) {
+            report.unfinished = !scan.done();
+            break;
+        }
         // Boxed, as the batch is: the SDK's futures nest deep, and a Lambda's `main`
         // must stay within the compiler's limit on how deep a future's type goes.
         let dirty = cx.store.dirty_days(&mut scan, BATCH).boxed().await?;
@@ -125,8 +155,34 @@ pub async fn run(cx: &Context<'_>) -> Result<RollupReport> {
     Ok(report)
 }
 
+/// What the rollup keeps of a user-metered day it has read: what that day's month
+/// needs, so the month is rolled up without reading the day again.
+#[derive(Debug, Default)]
+struct DayUsers {
+    assigned: u32,
+    active: u32,
+    active_users: Vec<String>,
+}
+
+impl DayUsers {
+    /// `None` for a day without records (it does not count towards the month).
+    fn of(users: Vec<crate::domain::UserDay>) -> Option<Self> {
+        if users.is_empty() {
+            return None;
+        }
+        let assigned = users.iter().filter(|u| u.assigned).count() as u32;
+        let active_users: Vec<String> = users.into_iter().filter(|u| u.active).map(|u| u.user_hash).collect();
+        Some(Self { assigned, active: active_users.len() as u32, active_users })
+    }
+}
+
+/// The user-metered days read in a batch, by series (org and service) and date.
+type DaysRead = HashMap<(OrgId, String), HashMap<NaiveDate, Option<DayUsers>>>;
+
 /// Rolls up one batch of marked days and their months, and clears the marks of those
-/// done; what fails is logged, counted and added to `failed_months`.
+/// done; what fails is logged, counted and added to `failed_months`. Per day, the
+/// read is the only call of its own: rollups are written 25 a call, a month once
+/// per batch from the days already read, and the marks cleared 100 a call.
 async fn roll_batch(
     cx: &Context<'_>,
     dirty: &[DirtyDay],
@@ -135,13 +191,15 @@ async fn roll_batch(
 ) {
     use futures::stream::{self, StreamExt};
     // Entitlements change rarely; one read per org per batch is enough.
-    let mut entitlements_by_org: HashMap<OrgId, Result<Vec<Entitlement>, &'static str>> = HashMap::new();
-    for day in dirty {
-        if !entitlements_by_org.contains_key(&day.org_id) {
-            let found = cx.store.entitlements_of_consistent(&day.org_id).await.map_err(|e| e.code());
-            entitlements_by_org.insert(day.org_id.clone(), found);
-        }
-    }
+    let orgs: BTreeSet<OrgId> = dirty.iter().map(|day| day.org_id.clone()).collect();
+    let entitlements_by_org: HashMap<OrgId, Result<Vec<Entitlement>, &'static str>> = stream::iter(orgs)
+        .map(|org| async move {
+            let found = cx.store.entitlements_of_consistent(&org).await.map_err(|e| e.code());
+            (org, found)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
     let by_org = &entitlements_by_org;
     let entitlements = |org: &OrgId| match by_org.get(org) {
         Some(Ok(found)) => found.as_slice(),
@@ -149,7 +207,8 @@ async fn roll_batch(
     };
     // By index: a closure taking a reference makes the future not `Send` for
     // every lifetime (a known rustc limitation with higher-ranked closures).
-    let outcomes: Vec<(usize, Result<(), &'static str>)> = stream::iter(0..dirty.len())
+    type DayOutcome = Result<(DailyRollup, Option<Option<DayUsers>>), &'static str>;
+    let outcomes: Vec<(usize, DayOutcome)> = stream::iter(0..dirty.len())
         .map(|i| async move {
             let day = &dirty[i];
             let outcome = async {
@@ -158,10 +217,7 @@ async fn roll_batch(
                     Some(Ok(found)) => found.as_slice(),
                     None => &[],
                 };
-                let rollup = daily(cx, entitlements, &day.org_id, &day.service, day.date)
-                    .await
-                    .map_err(|e| e.code())?;
-                cx.store.put_daily(&rollup).await.map_err(|e| e.code())
+                daily(cx, entitlements, &day.org_id, &day.service, day.date).await.map_err(|e| e.code())
             }
             .await;
             (i, outcome)
@@ -169,11 +225,20 @@ async fn roll_batch(
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let mut rolled: Vec<&DirtyDay> = Vec::new();
+    let mut read: Vec<(usize, DailyRollup)> = Vec::new();
+    let mut days_read: DaysRead = HashMap::new();
     for (i, outcome) in outcomes {
         let day = &dirty[i];
         match outcome {
-            Ok(()) => rolled.push(day),
+            Ok((rollup, users)) => {
+                if let Some(users) = users {
+                    days_read
+                        .entry((day.org_id.clone(), day.service.clone()))
+                        .or_default()
+                        .insert(day.date, users);
+                }
+                read.push((i, rollup));
+            }
             Err(code) => {
                 log_failure(&day.org_id, &day.service, "day", &day.date.to_string(), code);
                 report.failed += 1;
@@ -181,12 +246,37 @@ async fn roll_batch(
             }
         }
     }
+    // The day rollups, 25 a call; a call that fails fails its days.
+    read.sort_by_key(|(i, _)| *i);
+    let chunks: Vec<(Vec<usize>, Vec<DailyRollup>)> =
+        read.chunks(WRITE_AT_ONCE).map(|chunk| chunk.iter().cloned().unzip()).collect();
+    let written: Vec<(Vec<usize>, Result<(), &'static str>)> = stream::iter(chunks)
+        .map(|(indexes, rollups)| async move {
+            let outcome = cx.store.put_dailies(&rollups).await.map_err(|e| e.code());
+            (indexes, outcome)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut rolled: Vec<&DirtyDay> = Vec::new();
+    for (indexes, outcome) in written {
+        for i in indexes {
+            let day = &dirty[i];
+            match outcome {
+                Ok(()) => rolled.push(day),
+                Err(code) => {
+                    log_failure(&day.org_id, &day.service, "day", &day.date.to_string(), code);
+                    report.failed += 1;
+                    failed_months.insert(month_of_day(day));
+                }
+            }
+        }
+    }
     // Each rolled-up day's month, and the months that month feeds.
     let triggers: BTreeSet<Month> = rolled.iter().map(|d| month_of_day(d)).collect();
     let fed = expand_gateway_periods(cx, triggers, &entitlements).await;
-    // A gateway month reads the daily rollups of its period, so months of one org
-    // and service go in order; different ones side by side. A month of a failed
-    // day waits.
+    // A month of a failed day waits; each month is rolled up once per batch, however
+    // many of its days the batch holds.
     let mut by_series: BTreeMap<(OrgId, String), BTreeSet<NaiveDate>> = BTreeMap::new();
     for month in fed.values().flatten() {
         if !blocked(failed_months, month) {
@@ -194,18 +284,16 @@ async fn roll_batch(
             by_series.entry((org, service)).or_default().insert(first);
         }
     }
-    let series_outcomes: Vec<(usize, Vec<Month>)> = stream::iter(by_series)
+    let days_read = &days_read;
+    let series_outcomes: Vec<(Vec<MonthlyRollup>, Vec<Month>)> = stream::iter(by_series)
         .map(|((org, service), firsts)| {
             let entitlements = entitlements(&org);
             async move {
-                let (mut done, mut failed) = (0, Vec::new());
+                let known = days_read.get(&(org.clone(), service.clone()));
+                let (mut done, mut failed) = (Vec::new(), Vec::new());
                 for first in firsts {
-                    let outcome = match monthly(cx, entitlements, &org, &service, first).await {
-                        Ok(rollup) => cx.store.put_monthly(&rollup).await,
-                        Err(error) => Err(error),
-                    };
-                    match outcome {
-                        Ok(()) => done += 1,
+                    match monthly(cx, entitlements, known, &org, &service, first).await {
+                        Ok(rollup) => done.push(rollup),
                         Err(error) => {
                             log_failure(&org, &service, "month", &month_of(first), error.code());
                             failed.push((org.clone(), service.clone(), first));
@@ -222,31 +310,59 @@ async fn roll_batch(
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
+    let mut months: Vec<MonthlyRollup> = Vec::new();
     for (done, failed) in series_outcomes {
-        report.months += done;
+        months.extend(done);
         failed_months.extend(failed);
+    }
+    let chunks: Vec<Vec<MonthlyRollup>> = months.chunks(WRITE_AT_ONCE).map(<[_]>::to_vec).collect();
+    let written: Vec<(Vec<MonthlyRollup>, Result<()>)> = stream::iter(chunks)
+        .map(|rollups| async move {
+            let outcome = cx.store.put_monthlies(&rollups).await;
+            (rollups, outcome)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (rollups, outcome) in written {
+        match outcome {
+            Ok(()) => report.months += rollups.len(),
+            Err(error) => {
+                for rollup in rollups {
+                    log_failure(&rollup.org_id, &rollup.service, "month", &rollup.month, error.code());
+                    let first = NaiveDate::parse_from_str(&format!("{}-01", rollup.month), "%Y-%m-%d")
+                        .unwrap_or_default();
+                    failed_months.insert((rollup.org_id, rollup.service, first));
+                }
+            }
+        }
     }
     // A day's mark is cleared only once every month it feeds is rolled up.
     let (clear, keep): (Vec<&DirtyDay>, Vec<&DirtyDay>) = rolled.into_iter().partition(|day| {
         fed.get(&month_of_day(day)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
     });
     report.failed += keep.len();
-    let clear: Vec<DirtyDay> = clear.into_iter().cloned().collect();
-    let cleared: Vec<(DirtyDay, Result<()>)> = stream::iter(clear)
-        .map(|day| async move {
-            let outcome = cx.store.clear_dirty(&day).await;
-            (day, outcome)
+    let clear: Vec<Vec<DirtyDay>> = clear
+        .chunks(crate::store::CLEAR_AT_ONCE)
+        .map(|chunk| chunk.iter().map(|d| (*d).clone()).collect())
+        .collect();
+    let cleared: Vec<(Vec<DirtyDay>, Result<()>)> = stream::iter(clear)
+        .map(|days| async move {
+            let outcome = cx.store.clear_dirty_days(&days).await;
+            (days, outcome)
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    for (day, outcome) in cleared {
+    for (days, outcome) in cleared {
         match outcome {
-            Ok(()) => report.days += 1,
+            Ok(()) => report.days += days.len(),
             // Rolled up, but still marked: the next run does it again.
             Err(error) => {
-                log_failure(&day.org_id, &day.service, "day's mark", &day.date.to_string(), error.code());
-                report.failed += 1;
+                for day in days {
+                    log_failure(&day.org_id, &day.service, "day's mark", &day.date.to_string(), error.code());
+                    report.failed += 1;
+                }
             }
         }
     }
@@ -293,10 +409,10 @@ async fn daily(
     org: &OrgId,
     service: &str,
     date: NaiveDate,
-) -> Result<DailyRollup> {
+) -> Result<(DailyRollup, Option<Option<DayUsers>>)> {
     if service == GATEWAY {
         let mb = cx.store.bandwidth(org, date).await?.unwrap_or(0.0);
-        return Ok(DailyRollup {
+        let rollup = DailyRollup {
             org_id: org.clone(),
             service: service.to_string(),
             date,
@@ -305,26 +421,31 @@ async fn daily(
             purchased: 0,
             overage: 0,
             used_gb: mb_to_gb(mb),
-        });
+        };
+        return Ok((rollup, None));
     }
-    let users = cx.store.user_days(org, service, date).await?;
-    let assigned = users.iter().filter(|u| u.assigned).count() as u32;
+    let users = DayUsers::of(cx.store.user_days(org, service, date).await?);
+    let (assigned, daily_active_users) = users.as_ref().map_or((0, 0), |u| (u.assigned, u.active));
     let purchased = purchased_on(entitlements, service, date);
-    Ok(DailyRollup {
+    let rollup = DailyRollup {
         org_id: org.clone(),
         service: service.to_string(),
         date,
         assigned,
-        daily_active_users: users.iter().filter(|u| u.active).count() as u32,
+        daily_active_users,
         purchased,
         overage: overage(assigned, purchased),
         used_gb: 0.0,
-    })
+    };
+    Ok((rollup, Some(users)))
 }
 
+/// The month's rollup; for a user-metered service, from the days in `known` (read
+/// in this batch) and a read of each other day of the month.
 async fn monthly(
     cx: &Context<'_>,
     entitlements: &[Entitlement],
+    known: Option<&HashMap<NaiveDate, Option<DayUsers>>>,
     org: &OrgId,
     service: &str,
     first: NaiveDate,
@@ -354,23 +475,25 @@ async fn monthly(
         return Ok(rollup);
     }
     use futures::stream::{self, StreamExt};
-    let days: Vec<(NaiveDate, Result<Vec<crate::domain::UserDay>>)> = stream::iter(days_of_month(first))
+    let unread: Vec<NaiveDate> =
+        days_of_month(first).filter(|date| known.is_none_or(|days| !days.contains_key(date))).collect();
+    let read: Vec<(NaiveDate, Result<Vec<crate::domain::UserDay>>)> = stream::iter(unread)
         .map(|date| async move { (date, cx.store.user_days(org, service, date).await) })
         .buffered(8)
         .collect()
         .await;
-    let mut active: HashSet<String> = HashSet::new();
-    for (date, users) in days {
-        let users = users?;
-        if users.is_empty() {
-            continue;
-        }
-        let assigned = users.iter().filter(|u| u.assigned).count() as u32;
-        let day_active = users.iter().filter(|u| u.active).count() as u32;
-        rollup.assigned = rollup.assigned.max(assigned);
-        rollup.peak_daily_active_users = rollup.peak_daily_active_users.max(day_active);
+    let mut fresh: HashMap<NaiveDate, Option<DayUsers>> = HashMap::new();
+    for (date, users) in read {
+        fresh.insert(date, DayUsers::of(users?));
+    }
+    let mut active: HashSet<&str> = HashSet::new();
+    for date in days_of_month(first) {
+        let day = fresh.get(&date).or_else(|| known.and_then(|days| days.get(&date)));
+        let Some(Some(users)) = day else { continue };
+        rollup.assigned = rollup.assigned.max(users.assigned);
+        rollup.peak_daily_active_users = rollup.peak_daily_active_users.max(users.active);
         rollup.purchased = rollup.purchased.max(purchased_on(entitlements, service, date));
-        active.extend(users.into_iter().filter(|u| u.active).map(|u| u.user_hash));
+        active.extend(users.active_users.iter().map(String::as_str));
     }
     rollup.monthly_active_users = active.len() as u32;
     rollup.overage = overage(rollup.assigned, rollup.purchased);

@@ -7,6 +7,7 @@ mod coldstart;
 mod latency;
 mod load;
 mod measure;
+mod scale;
 mod usage;
 
 use std::fmt::Write as _;
@@ -43,6 +44,7 @@ async fn main() {
     } else {
         String::new()
     };
+    let scale = if runs("scale") { scale::scale_bench(&Gateway::start().await).await } else { String::new() };
 
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
@@ -57,6 +59,7 @@ async fn main() {
     out.push_str(&latency);
     out.push_str(&load);
     out.push_str(&usage);
+    out.push_str(&scale);
     out.push_str(&coldstart);
     // A run of some sections only prints them: BENCHMARKS.md is one whole run.
     if std::env::var("BENCH_ONLY").is_err() {
