@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +151,20 @@ impl AppError {
             Self::RateLimited { retry_after, .. } | Self::Unavailable { retry_after } => Some(*retry_after),
             _ => None,
         }
+    }
+}
+
+/// What a warm-up call (`app::Client`) tells: any answer from the service, an error
+/// one included (a bucket not there yet, a permission missing), means the connection
+/// is open, which is all it is for; only a call that reached no service is an error.
+pub fn warm_up_outcome<T, E, R>(call: &str, outcome: std::result::Result<T, SdkError<E, R>>) -> Result<()>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match outcome {
+        Ok(_) | Err(SdkError::ServiceError(_)) => Ok(()),
+        Err(error) => Err(AppError::internal(format!("{call}: {}", DisplayErrorContext(error)))),
     }
 }
 

@@ -3,7 +3,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
 use crate::domain::{EventEnvelope, EVENT_SOURCE};
-use crate::error::{AppError, Result};
+use crate::error::{warm_up_outcome, AppError, Result};
 
 /// PutEvents takes at most 10 entries a call.
 pub const MAX_ENTRIES: usize = 10;
@@ -31,13 +31,10 @@ impl EventBridgePublisher {
 
     /// Opens the connection at init: `DescribeEventBus` of this bus.
     pub async fn warm_up(&self) -> Result<()> {
-        self.client.describe_event_bus().name(&self.bus).send().await.map_err(|e| {
-            AppError::internal(format!(
-                "eventbridge DescribeEventBus: {}",
-                aws_sdk_eventbridge::error::DisplayErrorContext(e)
-            ))
-        })?;
-        Ok(())
+        warm_up_outcome(
+            "eventbridge DescribeEventBus",
+            self.client.describe_event_bus().name(&self.bus).send().await,
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use chrono::{DateTime, Utc};
 
-use crate::error::{AppError, Result};
+use crate::error::{warm_up_outcome, AppError, Result};
 
 /// S3's smallest part (all but the last).
 const PART_BYTES: usize = 5 * 1024 * 1024;
@@ -30,10 +30,7 @@ impl S3Exports {
 
     /// Opens the connection at init: `HeadBucket` of the export bucket.
     pub async fn warm_up(&self) -> Result<()> {
-        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| {
-            AppError::internal(format!("s3 HeadBucket: {}", aws_sdk_s3::error::DisplayErrorContext(e)))
-        })?;
-        Ok(())
+        warm_up_outcome("s3 HeadBucket", self.client.head_bucket().bucket(&self.bucket).send().await)
     }
 }
 

@@ -6,7 +6,7 @@ use mail_builder::MessageBuilder;
 
 use super::OutgoingEmail;
 use crate::domain::MailOutcome;
-use crate::error::{AppError, Result};
+use crate::error::{warm_up_outcome, AppError, Result};
 
 /// Sends through SES v2 as a raw MIME message (multipart/alternative, text and HTML),
 /// which keeps the whole message, `Date` included, as the recipient will see it.
@@ -45,13 +45,10 @@ impl SesMailer {
 
     /// Opens the connection at init: `ListEmailIdentities`, one of them.
     pub async fn warm_up(&self) -> Result<()> {
-        self.client.list_email_identities().page_size(1).send().await.map_err(|e| {
-            AppError::internal(format!(
-                "ses ListEmailIdentities: {}",
-                aws_sdk_sesv2::error::DisplayErrorContext(e)
-            ))
-        })?;
-        Ok(())
+        warm_up_outcome(
+            "ses ListEmailIdentities",
+            self.client.list_email_identities().page_size(1).send().await,
+        )
     }
 
     pub fn mime(&self, email: &OutgoingEmail) -> Result<Vec<u8>> {

@@ -35,16 +35,16 @@ impl DynamoStore {
     /// Opens the connection at init: an eventually consistent `GetItem` of a key no
     /// item has (half a read unit).
     pub async fn warm_up(&self) -> Result<()> {
-        self.client
+        let outcome = self
+            .client
             .get_item()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(keys::WARM_UP.into()))
             .key(keys::SK, AttributeValue::S(keys::WARM_UP.into()))
             .projection_expression("PK")
             .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+            .await;
+        crate::error::warm_up_outcome("dynamodb GetItem", outcome)
     }
 
     /// The `E` at `key`, read consistently.

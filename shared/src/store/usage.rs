@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_month_prefix_covers_the_days_of_that_month_only() {
         let day = |date: &str| DirtyDay {
-            org_id: OrgId::from_number(12_345_678),
+            org_id: OrgId::parse("12345678").unwrap(),
             service: "daas".into(),
             date: date.parse().unwrap(),
             touched: String::new(),

@@ -1,7 +1,9 @@
 //! The partner's customer dashboard ("My Customers").
 
-use super::Context;
+use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
+
+use super::Context;
 
 use super::access;
 use crate::domain::Order;
@@ -47,6 +49,9 @@ async fn dashboard_standing(cx: &Context<'_>, caller: &Caller, partner: &OrgId) 
     access::partner_admin_with(cx, caller, partner, Some(Permission::CustomerDashboardView)).await.map(drop)
 }
 
+/// How many customers' reads the dashboard has in flight at once.
+const CUSTOMER_READS_IN_FLIGHT: usize = 16;
+
 pub async fn customers(
     cx: &Context<'_>,
     caller: &Caller,
@@ -60,18 +65,33 @@ pub async fn customers(
     let mut orgs = cx.store.orgs(&ids).await?;
     // Kept by each ticket's own transaction: exact, without reading the tickets.
     let open_tickets = cx.store.open_ticket_counts(&ids).await?;
+    // Each customer's notifications and services, read for several customers at once:
+    // one after another, a page of 100 customers was 200 round trips in a row.
+    let now = cx.clock.now();
+    // Owned ids: a stream over borrowed connections makes the future not `Send` for
+    // every lifetime, which the routes' boxed answers need.
+    let reads: Vec<(u32, Vec<ServiceStatus>)> = futures::stream::iter(ids.clone())
+        .map(|customer_id| async move {
+            let first_page = PageRequest::first(100);
+            let (recent, entitlements) = futures::try_join!(
+                cx.store.notifications_of(&customer_id, &first_page),
+                cx.store.entitlements_of(&customer_id),
+            )?;
+            let services = entitlements
+                .iter()
+                .map(|e| ServiceStatus {
+                    service: e.service.clone(),
+                    status: e.status(now).as_str().to_string(),
+                })
+                .collect();
+            Ok::<_, AppError>((recent.items.len() as u32, services))
+        })
+        .buffered(CUSTOMER_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
     let mut items = Vec::with_capacity(connections.len());
-    for connection in connections {
+    for (connection, (notifications, services)) in connections.into_iter().zip(reads) {
         let Some(org) = orgs.remove(&connection.customer_id) else { continue };
-        let recent = cx.store.notifications_of(&connection.customer_id, &PageRequest::first(100)).await?;
-        let now = cx.clock.now();
-        let services = cx
-            .store
-            .entitlements_of(&connection.customer_id)
-            .await?
-            .iter()
-            .map(|e| ServiceStatus { service: e.service.clone(), status: e.status(now).as_str().to_string() })
-            .collect();
         items.push(CustomerRow {
             org_id: org.org_id,
             name: org.name,
@@ -80,7 +100,7 @@ pub async fn customers(
             connected_at: connection.connected_at,
             services,
             open_support_tickets: open_tickets.get(&connection.customer_id).copied().unwrap_or(0),
-            notifications: recent.items.len() as u32,
+            notifications,
         });
     }
     if let Some(service) = service {

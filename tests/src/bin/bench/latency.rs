@@ -96,7 +96,7 @@ impl Bench {
 }
 
 pub async fn latency_bench() -> String {
-    let recorder = Recorder::default();
+    let recorder = Recorder;
     let in_gateway = recorder.clone();
     let gw = Gateway::start_with(move |sdk, config| {
         let table = config.table_name.clone();
