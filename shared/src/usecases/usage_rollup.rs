@@ -315,15 +315,11 @@ async fn roll_batch(
         months.extend(done);
         failed_months.extend(failed);
     }
-    let chunks: Vec<Vec<MonthlyRollup>> = months.chunks(WRITE_AT_ONCE).map(<[_]>::to_vec).collect();
-    let written: Vec<(Vec<MonthlyRollup>, Result<()>)> = stream::iter(chunks)
-        .map(|rollups| async move {
-            let outcome = cx.store.put_monthlies(&rollups).await;
-            (rollups, outcome)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+    let written = write_in_chunks(months, WRITE_AT_ONCE, |rollups| async move {
+        let outcome = cx.store.put_monthlies(&rollups).await;
+        (rollups, outcome)
+    })
+    .await;
     for (rollups, outcome) in written {
         match outcome {
             Ok(()) => report.months += rollups.len(),
@@ -342,18 +338,12 @@ async fn roll_batch(
         fed.get(&month_of_day(day)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
     });
     report.failed += keep.len();
-    let clear: Vec<Vec<DirtyDay>> = clear
-        .chunks(crate::store::CLEAR_AT_ONCE)
-        .map(|chunk| chunk.iter().map(|d| (*d).clone()).collect())
-        .collect();
-    let cleared: Vec<(Vec<DirtyDay>, Result<()>)> = stream::iter(clear)
-        .map(|days| async move {
-            let outcome = cx.store.clear_dirty_days(&days).await;
-            (days, outcome)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+    let clear: Vec<DirtyDay> = clear.into_iter().cloned().collect();
+    let cleared = write_in_chunks(clear, crate::store::CLEAR_AT_ONCE, |days| async move {
+        let outcome = cx.store.clear_dirty_days(&days).await;
+        (days, outcome)
+    })
+    .await;
     for (days, outcome) in cleared {
         match outcome {
             Ok(()) => report.days += days.len(),
@@ -498,6 +488,19 @@ async fn monthly(
     rollup.monthly_active_users = active.len() as u32;
     rollup.overage = overage(rollup.assigned, rollup.purchased);
     Ok(rollup)
+}
+
+/// Writes `items` `size` at a time, [`CONCURRENCY`] calls at once, each chunk handed
+/// back with the outcome of its call (in no particular order).
+async fn write_in_chunks<T, W, Fut>(items: Vec<T>, size: usize, write: W) -> Vec<(Vec<T>, Result<()>)>
+where
+    T: Clone,
+    W: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = (Vec<T>, Result<()>)>,
+{
+    let chunks: Vec<Vec<T>> = items.chunks(size).map(<[T]>::to_vec).collect();
+    use futures::stream::{self, StreamExt};
+    stream::iter(chunks).map(write).buffer_unordered(CONCURRENCY).collect().await
 }
 
 #[cfg(test)]
