@@ -13,9 +13,18 @@
 //! through `EXTRA_CA_BUNDLE` (a PEM file), which is also how a test endpoint with a
 //! self-signed certificate is trusted. With ring there is no post-quantum key exchange
 //! (aws-lc offers X25519MLKEM768); the connections still use TLS 1.3 with X25519.
+//!
+//! Region, credentials and endpoints come from the environment only, not through
+//! `aws_config::defaults`: Lambda hands every function its region and its role's
+//! credentials as environment variables, and the default chains (profile files, SSO,
+//! STS web identity, ECS, IMDS) would only add about 300 KiB of code that never runs
+//! there and read `~/.aws` files at every cold start. The local stack and the tests
+//! set the same variables (`scripts/aws-env.sh`).
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::{SharedCredentialsProvider, SharedHttpClient};
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
@@ -29,7 +38,8 @@ const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem")
 /// Names a PEM file of certificates trusted beside Amazon's roots.
 pub const EXTRA_CA_BUNDLE: &str = "EXTRA_CA_BUNDLE";
 
-/// Reads the standard AWS settings (region, credentials, `AWS_ENDPOINT_URL_*`) and
+/// Reads the standard AWS settings (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_ENDPOINT_URL_*`) and
 /// `EXTRA_CA_BUNDLE` from the environment.
 pub async fn load() -> Result<SdkConfig> {
     let extra = match std::env::var_os(EXTRA_CA_BUNDLE) {
@@ -38,8 +48,31 @@ pub async fn load() -> Result<SdkConfig> {
         })?),
         None => None,
     };
-    let client = https_client(extra.as_deref())?;
-    Ok(aws_config::defaults(BehaviorVersion::latest()).http_client(client).load().await)
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .ok_or_else(|| AppError::internal("AWS_REGION is not set"))?;
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+        .http_client(https_client(extra.as_deref())?)
+        .service_config(EnvironmentEndpoints)
+        .build())
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE>` (the service id in capitals, spaces as `_`), else
+/// `AWS_ENDPOINT_URL`: the same names the SDK's own loader reads.
+#[derive(Debug)]
+struct EnvironmentEndpoints;
+
+impl LoadServiceConfig for EnvironmentEndpoints {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        let service = key.service_id().to_uppercase().replace(' ', "_");
+        [format!("{}_{service}", key.env()), key.env().to_string()]
+            .into_iter()
+            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+    }
 }
 
 /// The HTTPS client: rustls with ring, trusting Amazon's roots and `extra_pem`.
