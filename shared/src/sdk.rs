@@ -24,8 +24,8 @@
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::{SharedCredentialsProvider, SharedHttpClient};
-use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 

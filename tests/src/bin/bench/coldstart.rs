@@ -88,13 +88,14 @@ pub async fn section(sdk: &aws_config::SdkConfig, root: &Path) -> String {
         },
         Subject {
             name: "baseline-sdk-aws-lc".into(),
-            what: "+ `aws-config` + DynamoDB client, SDK defaults (aws-lc, system roots)",
+            what:
+                "+ `aws-config` defaults + DynamoDB client (aws-lc, system roots, default credential chain)",
             path: release.join("baseline-sdk-aws-lc"),
             event: echo.clone(),
         },
         Subject {
             name: "baseline-sdk".into(),
-            what: "+ `aws-config` + DynamoDB client, the project's TLS (ring, Amazon roots)",
+            what: "+ DynamoDB client from the project's `sdk::load` (environment only, ring, Amazon roots)",
             path: release.join("baseline-sdk"),
             event: echo,
         },
@@ -147,8 +148,8 @@ pub async fn section(sdk: &aws_config::SdkConfig, root: &Path) -> String {
         out,
         "Each binary (x86_64 release, the deploy profile) started {cold_starts} times, round-robin, by a Lambda \
          Runtime API on loopback (`local/src/runtime_api.rs`), with the environment `template.yaml` gives it. \
-         **init** is spawn → first `GET /next` (for a function: config, clients, and the warm-up calls that \
-         open its connections); **first** and **warm** are invocations of its sample event (`events/`), \
+         **init** is spawn → first `GET /next` (for a function: config and clients; its warm-up calls start \
+         there and run beside the runtime's start, so what is left of them falls on the first invocation); **first** and **warm** are invocations of its sample event (`events/`), \
          {WARM_INVOCATIONS} warm ones after each first; RSS is the peak (`VmHWM`) over all runs. DynamoDB \
          Local is behind a TLS endpoint with a certificate made for the run, so a connection costs a TCP and \
          a TLS handshake as in AWS. Goals: init ≤ {INIT_GOAL}× hello-world, peak RSS < {RSS_GOAL_MIB} MiB, \
