@@ -45,7 +45,14 @@ case "$cmd" in
   down)
     for name in dynamodb moto; do
       if [ -f "$state/$name.pid" ]; then
-        kill "$(cat "$state/$name.pid")" 2>/dev/null || true
+        pid=$(cat "$state/$name.pid")
+        kill "$pid" 2>/dev/null || true
+        # Gone before this returns, so its port is free for whatever starts next.
+        for _ in $(seq 1 40); do
+          kill -0 "$pid" 2>/dev/null || break
+          sleep 0.25
+        done
+        kill -9 "$pid" 2>/dev/null || true
         rm -f "$state/$name.pid"
       fi
     done
