@@ -17,8 +17,8 @@
 //! Region, credentials and endpoints come from the environment only, not through
 //! `aws_config::defaults`: Lambda hands every function its region and its role's
 //! credentials as environment variables, and the default chains (profile files, SSO,
-//! STS web identity, ECS, IMDS) would only add about 300 KiB of code that never runs
-//! there and read `~/.aws` files at every cold start. The local stack and the tests
+//! STS web identity, ECS, IMDS) would only add about 600 KiB to each binary, of code
+//! that never runs there, and read `~/.aws` files at every cold start. The local stack and the tests
 //! set the same variables (`scripts/aws-env.sh`).
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
