@@ -50,7 +50,7 @@ pub async fn load() -> Result<SdkConfig> {
     };
     let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .into_iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .find_map(environment)
         .ok_or_else(|| AppError::internal("AWS_REGION is not set"))?;
     Ok(SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -71,8 +71,13 @@ impl LoadServiceConfig for EnvironmentEndpoints {
         let service = key.service_id().to_uppercase().replace(' ', "_");
         [format!("{}_{service}", key.env()), key.env().to_string()]
             .into_iter()
-            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+            .find_map(|name| environment(&name))
     }
+}
+
+/// A variable of the process's environment; set but empty counts as unset.
+fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// The HTTPS client: rustls with ring, trusting Amazon's roots and `extra_pem`.
