@@ -112,6 +112,7 @@ pub async fn run_binary(binary: &Path, events: &[String], env: &[(&str, &str)]) 
         .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env(partner_hub::runtime::INITIALIZATION_TYPE, "on-demand")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
         .kill_on_drop(true);

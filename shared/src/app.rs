@@ -1,11 +1,13 @@
 //! Everything a function needs, built once per cold start from one `SdkConfig`.
 //!
 //! Every function has the table. The other AWS clients are [`Client`]s a function
-//! names in its `main`: only the functions that name one build it at init and link
-//! its code, so a function that never sends mail carries no SES client.
+//! names in its `main`: only the functions that name one link its code, so a function
+//! that never sends mail carries no SES client. Such a client is built the first time
+//! it is used, which is its warm-up call, so building it is not on init's path either.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 
 use aws_config::SdkConfig;
 
@@ -21,9 +23,12 @@ use crate::usecases::Context;
 pub struct App {
     pub config: Config,
     pub store: DynamoStore,
-    events: Option<EventBridgePublisher>,
-    mailer: Option<SesMailer>,
-    exports: Option<S3Exports>,
+    /// What the clients below are built from.
+    sdk: SdkConfig,
+    /// `None` where the function does not name the client; built on first use.
+    events: Option<OnceLock<EventBridgePublisher>>,
+    mailer: Option<OnceLock<SesMailer>>,
+    exports: Option<OnceLock<S3Exports>>,
     pub user_hasher: crate::usecases::usage_ingest::UserHasher,
     /// Seals and opens the `next_token`s of the lists this function answers.
     pub page_tokens: crate::http::PageTokenKey,
@@ -40,7 +45,7 @@ pub struct Client {
     pub name: &'static str,
     /// What the function's IAM policy must allow for the warm-up call.
     pub warm_up_action: &'static str,
-    add: fn(&mut App, &SdkConfig),
+    add: fn(&mut App),
     warm_up: WarmUp,
 }
 
@@ -49,28 +54,28 @@ impl Client {
     pub const TABLE: Client = Client {
         name: "dynamodb",
         warm_up_action: "dynamodb:GetItem",
-        add: |_, _| {},
+        add: |_| {},
         warm_up: |app| Box::pin(app.store.warm_up()),
     };
     /// The event bus (the outbox relay): `DescribeEventBus`.
     pub const EVENTS: Client = Client {
         name: "eventbridge",
         warm_up_action: "events:DescribeEventBus",
-        add: |app, sdk| app.events = Some(app.new_events(sdk)),
+        add: |app| app.events = Some(OnceLock::new()),
         warm_up: |app| Box::pin(async move { app.events()?.warm_up().await }),
     };
     /// Mail (notify): SES's `ListEmailIdentities`.
     pub const MAIL: Client = Client {
         name: "sesv2",
         warm_up_action: "ses:ListEmailIdentities",
-        add: |app, sdk| app.mailer = Some(app.new_mailer(sdk)),
+        add: |app| app.mailer = Some(OnceLock::new()),
         warm_up: |app| Box::pin(async move { app.mailer()?.warm_up().await }),
     };
     /// The export bucket (usage-export): `HeadBucket`.
     pub const EXPORTS: Client = Client {
         name: "s3",
         warm_up_action: "s3:ListBucket",
-        add: |app, sdk| app.exports = Some(app.new_exports(sdk)),
+        add: |app| app.exports = Some(OnceLock::new()),
         warm_up: |app| Box::pin(async move { app.exports()?.warm_up().await }),
     };
 }
@@ -83,7 +88,7 @@ impl App {
         let sdk = crate::sdk::load().await?;
         let mut app = Self::with_table(&sdk, config);
         for client in clients {
-            (client.add)(&mut app, &sdk);
+            (client.add)(&mut app);
         }
         Ok(app)
     }
@@ -103,13 +108,13 @@ impl App {
     pub fn new(sdk: &SdkConfig, config: Config) -> Self {
         let mut app = Self::with_table(sdk, config);
         for client in [Client::EVENTS, Client::MAIL, Client::EXPORTS] {
-            (client.add)(&mut app, sdk);
+            (client.add)(&mut app);
         }
         app
     }
 
     fn with_table(sdk: &SdkConfig, config: Config) -> Self {
-        Self::with_table_client(config, aws_sdk_dynamodb::Client::new(sdk))
+        Self::with_table_client(sdk, config, aws_sdk_dynamodb::Client::new(sdk))
     }
 
     /// Every client given: for tests that put a fault in front of one of them.
@@ -120,16 +125,19 @@ impl App {
         ses: aws_sdk_sesv2::Client,
         s3: aws_sdk_s3::Client,
     ) -> Self {
+        // Every client is given, so nothing is built from this.
+        let sdk = SdkConfig::builder().build();
         Self {
-            events: Some(EventBridgePublisher::new(eventbridge, &config.event_bus_name)),
-            mailer: Some(SesMailer::new(ses, &config.mail_from)),
-            exports: Some(S3Exports::new(s3, &config.export_bucket)),
-            ..Self::with_table_client(config, dynamo)
+            events: Some(OnceLock::from(EventBridgePublisher::new(eventbridge, &config.event_bus_name))),
+            mailer: Some(OnceLock::from(SesMailer::new(ses, &config.mail_from))),
+            exports: Some(OnceLock::from(S3Exports::new(s3, &config.export_bucket))),
+            ..Self::with_table_client(&sdk, config, dynamo)
         }
     }
 
-    fn with_table_client(config: Config, dynamo: aws_sdk_dynamodb::Client) -> Self {
+    fn with_table_client(sdk: &SdkConfig, config: Config, dynamo: aws_sdk_dynamodb::Client) -> Self {
         Self {
+            sdk: sdk.clone(),
             user_hasher: crate::usecases::usage_ingest::UserHasher::new(&config.usage_hash_key),
             page_tokens: crate::http::PageTokenKey::new(&config.page_token_key),
             store: DynamoStore::new(dynamo, &config.table_name),
@@ -142,39 +150,42 @@ impl App {
         }
     }
 
-    fn new_events(&self, sdk: &SdkConfig) -> EventBridgePublisher {
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), &self.config.event_bus_name)
-    }
-
-    fn new_mailer(&self, sdk: &SdkConfig) -> SesMailer {
-        SesMailer::new(aws_sdk_sesv2::Client::new(sdk), &self.config.mail_from)
-    }
-
-    fn new_exports(&self, sdk: &SdkConfig) -> S3Exports {
-        let s3 =
-            aws_sdk_s3::config::Builder::from(sdk).force_path_style(self.config.s3_force_path_style).build();
-        S3Exports::new(aws_sdk_s3::Client::from_conf(s3), &self.config.export_bucket)
-    }
-
     /// The event bus; only the function that relays events has it.
     pub fn events(&self) -> Result<&EventBridgePublisher> {
-        self.events.as_ref().ok_or_else(|| missing("eventbridge"))
+        first_use(&self.events, "eventbridge", || {
+            EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(&self.sdk),
+                &self.config.event_bus_name,
+            )
+        })
     }
 
     /// Mail; only `notify` has it.
     pub fn mailer(&self) -> Result<&SesMailer> {
-        self.mailer.as_ref().ok_or_else(|| missing("sesv2"))
+        first_use(&self.mailer, "sesv2", || {
+            SesMailer::new(aws_sdk_sesv2::Client::new(&self.sdk), &self.config.mail_from)
+        })
     }
 
     /// The export bucket; only `usage-export` has it.
     pub fn exports(&self) -> Result<&S3Exports> {
-        self.exports.as_ref().ok_or_else(|| missing("s3"))
+        first_use(&self.exports, "s3", || {
+            let s3 = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .force_path_style(self.config.s3_force_path_style)
+                .build();
+            S3Exports::new(aws_sdk_s3::Client::from_conf(s3), &self.config.export_bucket)
+        })
     }
 
     /// What the use cases work with: this app's table, clock and ids.
     pub fn context(&self) -> Context<'_> {
         Context { store: &self.store, clock: self.clock.as_ref(), ids: self.ids.as_ref() }
     }
+}
+
+/// A client the function names, built by `build` the first time it is asked for.
+fn first_use<'a, T>(cell: &'a Option<OnceLock<T>>, name: &str, build: impl FnOnce() -> T) -> Result<&'a T> {
+    Ok(cell.as_ref().ok_or_else(|| missing(name))?.get_or_init(build))
 }
 
 fn missing(client: &str) -> AppError {

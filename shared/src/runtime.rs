@@ -62,20 +62,37 @@ type WarmUp = Shared<BoxFuture<'static, ()>>;
 /// as long as the execution environment, so it is leaked once rather than
 /// reference-counted on every request.
 ///
-/// The warm-up runs beside the rest of init instead of inside it: on a cold start the
-/// invocation is already waiting when the runtime asks for it, so the handshakes
-/// overlap the runtime's own start, and the first request waits only for what is left
-/// of them, then finds its connection open. (Were the environment frozen after init,
-/// as with provisioned concurrency, the first request picks the warm-up up where it
-/// stopped; a connection that did not survive the freeze is opened again.)
+/// When the warm-up runs depends on how Lambda started the environment:
+/// - On demand (a cold start): a request is already waiting when the runtime asks for
+///   it, so the warm-up runs beside the runtime's start rather than before it. The
+///   handshakes overlap init, and the first request waits only for what is left of
+///   them, then finds its connection open.
+/// - Ahead of requests (provisioned concurrency): init is on no request's path, and
+///   the environment is frozen once it asks for the first request, which would stop
+///   a warm-up half-way. So init waits for the warm-up, and the first request finds
+///   its connection open.
 async fn start(clients: &'static [Client]) -> Result<(&'static App, WarmUp)> {
     crate::telemetry::init();
     let app: &'static App = Box::leak(Box::new(App::for_function(clients).await?));
-    let task = tokio::spawn(app.warm_up(clients));
-    let warm_up = async move {
-        let _ = task.await;
+    let warm_up: BoxFuture<'static, ()> = if initialized_ahead_of_requests() {
+        app.warm_up(clients).await;
+        futures::future::ready(()).boxed()
+    } else {
+        let task = tokio::spawn(app.warm_up(clients));
+        async move {
+            let _ = task.await;
+        }
+        .boxed()
     };
-    Ok((app, warm_up.boxed().shared()))
+    Ok((app, warm_up.shared()))
+}
+
+/// Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`: `on-demand`, or `provisioned-concurrency`
+/// for an environment made before any request needs it.
+pub const INITIALIZATION_TYPE: &str = "AWS_LAMBDA_INITIALIZATION_TYPE";
+
+fn initialized_ahead_of_requests() -> bool {
+    std::env::var(INITIALIZATION_TYPE).is_ok_and(|kind| kind == "provisioned-concurrency")
 }
 
 /// Runs an HTTP API function.
