@@ -16,7 +16,8 @@ use crate::domain::{
 use crate::error::Result;
 use crate::store::{DirtyDay, DirtyScan};
 
-const BATCH: u32 = 200;
+/// Marked days read, and rolled up, at once.
+pub const BATCH: u32 = 200;
 const MAX_BATCHES: usize = 10_000;
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -106,7 +107,7 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
 pub const CONCURRENCY: usize = 16;
 
 /// Daily or monthly rollups written in one BatchWriteItem.
-const WRITE_AT_ONCE: usize = 25;
+pub const WRITE_AT_ONCE: usize = 25;
 
 /// One invocation's share of the work: the shards of day markers it walks and when
 /// it stops taking new batches. What it leaves stays marked for the next run.
