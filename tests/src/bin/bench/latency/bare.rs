@@ -1,8 +1,9 @@
 //! The bare SDK calls of a route's shape, replayed from the calls the route was
 //! recorded making: the same operation, index and consistency, the same number of
 //! items in each transaction or batch, reads that find as many items as the route's
-//! did, and written items padded to about the route's request size. Fresh keys every
-//! time, so conditional puts succeed as the route's did.
+//! did, and written items padded to about the route's request size, with GSI1's keys
+//! where the route's had them. Fresh keys every time, so conditional puts succeed as
+//! the route's did.
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update,
@@ -42,14 +43,21 @@ pub async fn seed(dynamo: &Client, table: &str) {
     }
 }
 
-/// A new item of about `bytes` of JSON on the wire.
-fn new_item(key: &str, bytes: usize) -> std::collections::HashMap<String, AttributeValue> {
-    [
+/// A new item of about `bytes` of JSON on the wire, in GSI1 too when `indexed`.
+fn new_item(key: &str, bytes: usize, indexed: bool) -> std::collections::HashMap<String, AttributeValue> {
+    // About what the keys and names take on the wire, so the item's JSON is `bytes`.
+    let overhead = if indexed { 180 } else { 120 };
+    let mut item: std::collections::HashMap<String, AttributeValue> = [
         ("PK".to_string(), s(key)),
         ("SK".to_string(), s("ITEM")),
-        ("pad".to_string(), s("x".repeat(bytes.saturating_sub(120)))),
+        ("pad".to_string(), s("x".repeat(bytes.saturating_sub(overhead)))),
     ]
-    .into()
+    .into();
+    if indexed {
+        item.insert("GSI1PK".into(), s(format!("{key}#GSI1")));
+        item.insert("GSI1SK".into(), s("ITEM"));
+    }
+    item
 }
 
 /// Replays `calls` in order, writing fresh keys every time.
@@ -60,6 +68,7 @@ pub async fn replay(dynamo: &Client, table: &str, calls: &[Call]) {
         let key = |k: usize| format!("BARE#{run}#{c}#{k}");
         // Every item of a write shares the request's bytes.
         let per_item = call.request_bytes / call.items.len().max(1);
+        let indexed = |k: usize| call.indexed.get(k).copied().unwrap_or(false);
         match call.operation.as_str() {
             "GetItem" => {
                 dynamo
@@ -106,7 +115,7 @@ pub async fn replay(dynamo: &Client, table: &str, calls: &[Call]) {
                 dynamo
                     .put_item()
                     .table_name(table)
-                    .set_item(Some(new_item(&key(0), call.request_bytes)))
+                    .set_item(Some(new_item(&key(0), call.request_bytes, indexed(0))))
                     .condition_expression("attribute_not_exists(PK)")
                     .send()
                     .await
@@ -126,7 +135,9 @@ pub async fn replay(dynamo: &Client, table: &str, calls: &[Call]) {
             "BatchWriteItem" => {
                 let writes = (0..call.items.len())
                     .map(|k| {
-                        let put = PutRequest::builder().set_item(Some(new_item(&key(k), per_item))).build();
+                        let put = PutRequest::builder()
+                            .set_item(Some(new_item(&key(k), per_item, indexed(k))))
+                            .build();
                         WriteRequest::builder().put_request(put.expect("put request")).build()
                     })
                     .collect();
@@ -142,7 +153,7 @@ pub async fn replay(dynamo: &Client, table: &str, calls: &[Call]) {
                     .items
                     .iter()
                     .enumerate()
-                    .map(|(k, kind)| transact_item(table, kind, &key(k), k, per_item))
+                    .map(|(k, kind)| transact_item(table, kind, &key(k), k, per_item, indexed(k)))
                     .collect();
                 dynamo
                     .transact_write_items()
@@ -156,13 +167,20 @@ pub async fn replay(dynamo: &Client, table: &str, calls: &[Call]) {
     }
 }
 
-fn transact_item(table: &str, kind: &str, key: &str, k: usize, bytes: usize) -> TransactWriteItem {
+fn transact_item(
+    table: &str,
+    kind: &str,
+    key: &str,
+    k: usize,
+    bytes: usize,
+    indexed: bool,
+) -> TransactWriteItem {
     let item = TransactWriteItem::builder();
     match kind {
         "Put" => item.put(
             Put::builder()
                 .table_name(table)
-                .set_item(Some(new_item(key, bytes)))
+                .set_item(Some(new_item(key, bytes, indexed)))
                 .condition_expression("attribute_not_exists(PK)")
                 .build()
                 .expect("put"),

@@ -38,6 +38,8 @@ pub struct Call {
     /// The kinds of a transaction's items (`Put`, `Update`, ...), or one per batch
     /// request.
     pub items: Vec<String>,
+    /// Which items written whole carry GSI1's keys, so DynamoDB writes the index too.
+    pub indexed: Vec<bool>,
     /// Items the answer carried (a query's `Count`, a batch get's responses).
     pub returned: usize,
     pub read_units: f64,
@@ -107,6 +109,7 @@ struct Sent {
     index: Option<String>,
     consistent: bool,
     items: Vec<String>,
+    indexed: Vec<bool>,
 }
 
 impl Storable for Sent {
@@ -180,6 +183,7 @@ impl Intercept for Recorder {
                     .as_object()
                     .is_some_and(|t| t.values().any(|t| t["ConsistentRead"] == Value::Bool(true))),
             items: items_of(&sent),
+            indexed: indexed_of(&sent),
             operation,
             bytes: body.len(),
         });
@@ -224,6 +228,7 @@ impl Intercept for Recorder {
             index: sent.index,
             consistent: sent.consistent,
             items: sent.items,
+            indexed: sent.indexed,
             returned,
             read_units,
             write_units,
@@ -250,6 +255,28 @@ fn items_of(sent: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The items a write carries whole (a put, a transaction's items, a batch's
+/// requests), each with whether it has GSI1's partition key.
+fn indexed_of(sent: &Value) -> Vec<bool> {
+    let has_index_key = |item: &Value| item.get(partner_hub::store::keys::GSI1PK).is_some();
+    if sent.get("Item").is_some() {
+        return vec![has_index_key(&sent["Item"])];
+    }
+    let requests: Vec<&Value> = match sent["TransactItems"].as_array() {
+        Some(items) => items.iter().collect(),
+        None => sent["RequestItems"]
+            .as_object()
+            .map(|tables| tables.values().filter_map(Value::as_array).flatten().collect())
+            .unwrap_or_default(),
+    };
+    requests
+        .into_iter()
+        .map(|request| {
+            has_index_key(&request["Put"]["Item"]) || has_index_key(&request["PutRequest"]["Item"])
+        })
+        .collect()
 }
 
 /// Index, consistency and item counts: what decides a call's cost and work.
@@ -297,6 +324,10 @@ fn shape(operation: &str, sent: &Value) -> String {
     }
     if sent.get("ConditionExpression").is_some() {
         parts.push("conditional".into());
+    }
+    let indexed = indexed_of(sent).into_iter().filter(|&indexed| indexed).count();
+    if indexed > 0 {
+        parts.push(format!("{indexed} with GSI1 keys"));
     }
     if parts.is_empty() {
         String::new()
