@@ -118,6 +118,29 @@ fn certificates(pem: &[u8]) -> Result<usize> {
 mod tests {
     use super::*;
 
+    /// The endpoint `EnvironmentEndpoints` gives a service, under variable names no
+    /// other test sets (the tests share the process's environment).
+    fn endpoint(service_id: &str, env: &str) -> Option<String> {
+        let key = ServiceConfigKey::builder().service_id(service_id).env(env).profile("endpoint_url").build();
+        EnvironmentEndpoints.load_config(key.expect("a complete key"))
+    }
+
+    #[test]
+    fn a_service_endpoint_variable_wins_over_the_general_one() {
+        std::env::set_var("PARTNER_HUB_TEST_A_URL", "http://general");
+        std::env::set_var("PARTNER_HUB_TEST_A_URL_DYNAMODB_STREAMS", "http://streams");
+        assert_eq!(endpoint("DynamoDB Streams", "PARTNER_HUB_TEST_A_URL").as_deref(), Some("http://streams"));
+        assert_eq!(endpoint("SESv2", "PARTNER_HUB_TEST_A_URL").as_deref(), Some("http://general"));
+    }
+
+    #[test]
+    fn an_empty_endpoint_variable_counts_as_unset() {
+        std::env::set_var("PARTNER_HUB_TEST_B_URL_S3", "");
+        assert_eq!(endpoint("S3", "PARTNER_HUB_TEST_B_URL"), None);
+        std::env::set_var("PARTNER_HUB_TEST_B_URL", "http://general");
+        assert_eq!(endpoint("S3", "PARTNER_HUB_TEST_B_URL").as_deref(), Some("http://general"));
+    }
+
     #[test]
     fn the_trust_store_is_amazon_trust_services_five_roots() {
         assert_eq!(certificates(AMAZON_ROOTS).unwrap(), 5);
