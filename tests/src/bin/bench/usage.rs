@@ -41,6 +41,19 @@ async fn query_day(dynamo: &aws_sdk_dynamodb::Client, table: &str, pk: &str) -> 
     }
 }
 
+/// Runs `calls` at the rollup's concurrency, each expected to succeed, and adds the
+/// time they took to `spent`.
+async fn all_succeed<T, E: std::fmt::Debug>(
+    calls: impl Iterator<Item = impl std::future::Future<Output = Result<T, E>>>,
+    spent: &mut std::time::Duration,
+) {
+    let started = Instant::now();
+    for outcome in stream::iter(calls).buffer_unordered(CONCURRENCY).collect::<Vec<_>>().await {
+        outcome.expect("a bare write");
+    }
+    *spent += started.elapsed();
+}
+
 /// Ingestion, rollup and the partner-wide export at the scale (100 customers,
 /// 3 user-metered services, 365 days; `BENCH_CUSTOMERS`, `BENCH_DAYS`, `BENCH_USERS`
 /// change it), each beside the bare DynamoDB Local cost of the same kind of calls.
@@ -139,63 +152,45 @@ pub async fn usage_bench(gw: &Gateway, _token: &str) -> String {
             .collect::<Vec<usize>>()
             .await;
         steps[0] += step.elapsed();
-        let step = Instant::now();
         let bare_key = |pk: &str| {
             std::collections::HashMap::from([
                 ("PK".to_string(), AttributeValue::S(format!("BARE-ROLLUP#{pk}"))),
                 ("SK".to_string(), AttributeValue::S("DAY".into())),
             ])
         };
-        stream::iter(batch.chunks(WRITE_AT_ONCE))
-            .map(|chunk| {
-                let requests = chunk
-                    .iter()
-                    .map(|pk| {
-                        let mut item = bare_key(pk);
-                        item.insert("assigned".into(), AttributeValue::N("3".into()));
-                        item.insert("active".into(), AttributeValue::N("2".into()));
-                        let put = aws_sdk_dynamodb::types::PutRequest::builder()
-                            .set_item(Some(item))
-                            .build()
-                            .expect("put request");
-                        aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put).build()
-                    })
-                    .collect();
-                dynamo.batch_write_item().request_items(gw.table(), requests).send()
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .for_each(|written| {
-                written.expect("batch write");
-            });
-        steps[1] += step.elapsed();
-        let step = Instant::now();
-        stream::iter(batch.chunks(partner_hub::store::CLEAR_AT_ONCE))
-            .map(|chunk| {
-                let deletes = chunk
-                    .iter()
-                    .map(|pk| {
-                        let delete = aws_sdk_dynamodb::types::Delete::builder()
-                            .table_name(gw.table())
-                            .set_key(Some(bare_key(pk)))
-                            .condition_expression("attribute_exists(PK)")
-                            .build()
-                            .expect("delete");
-                        aws_sdk_dynamodb::types::TransactWriteItem::builder().delete(delete).build()
-                    })
-                    .collect();
-                dynamo.transact_write_items().set_transact_items(Some(deletes)).send()
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .for_each(|cleared| {
-                cleared.expect("transaction");
-            });
-        steps[2] += step.elapsed();
+        let writes = batch.chunks(WRITE_AT_ONCE).map(|chunk| {
+            let requests = chunk
+                .iter()
+                .map(|pk| {
+                    let mut item = bare_key(pk);
+                    item.insert("assigned".into(), AttributeValue::N("3".into()));
+                    item.insert("active".into(), AttributeValue::N("2".into()));
+                    let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("put request");
+                    aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            dynamo.batch_write_item().request_items(gw.table(), requests).send()
+        });
+        all_succeed(writes, &mut steps[1]).await;
+        let deletes = batch.chunks(partner_hub::store::CLEAR_AT_ONCE).map(|chunk| {
+            let deletes = chunk
+                .iter()
+                .map(|pk| {
+                    let delete = aws_sdk_dynamodb::types::Delete::builder()
+                        .table_name(gw.table())
+                        .set_key(Some(bare_key(pk)))
+                        .condition_expression("attribute_exists(PK)")
+                        .build()
+                        .expect("delete");
+                    aws_sdk_dynamodb::types::TransactWriteItem::builder().delete(delete).build()
+                })
+                .collect();
+            dynamo.transact_write_items().set_transact_items(Some(deletes)).send()
+        });
+        all_succeed(deletes, &mut steps[2]).await;
     }
     let bare_calls = started.elapsed();
 

@@ -241,20 +241,18 @@ impl Intercept for Recorder {
 
 /// A transaction's item kinds, or a batch write's requests.
 fn items_of(sent: &Value) -> Vec<String> {
-    if let Some(items) = sent["TransactItems"].as_array() {
-        return items.iter().filter_map(|i| i.as_object()?.keys().next().cloned()).collect();
+    requests_of(sent).into_iter().filter_map(|r| r.as_object()?.keys().next().cloned()).collect()
+}
+
+/// A transaction's items, or a batch write's requests, in order.
+fn requests_of(sent: &Value) -> Vec<&Value> {
+    match sent["TransactItems"].as_array() {
+        Some(items) => items.iter().collect(),
+        None => sent["RequestItems"]
+            .as_object()
+            .map(|tables| tables.values().filter_map(Value::as_array).flatten().collect())
+            .unwrap_or_default(),
     }
-    sent["RequestItems"]
-        .as_object()
-        .map(|tables| {
-            tables
-                .values()
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(|r| r.as_object()?.keys().next().cloned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The items a write carries whole (a put, a transaction's items, a batch's
@@ -264,14 +262,7 @@ fn indexed_of(sent: &Value) -> Vec<bool> {
     if sent.get("Item").is_some() {
         return vec![has_index_key(&sent["Item"])];
     }
-    let requests: Vec<&Value> = match sent["TransactItems"].as_array() {
-        Some(items) => items.iter().collect(),
-        None => sent["RequestItems"]
-            .as_object()
-            .map(|tables| tables.values().filter_map(Value::as_array).flatten().collect())
-            .unwrap_or_default(),
-    };
-    requests
+    requests_of(sent)
         .into_iter()
         .map(|request| {
             has_index_key(&request["Put"]["Item"]) || has_index_key(&request["PutRequest"]["Item"])
@@ -290,10 +281,7 @@ fn shape(operation: &str, sent: &Value) -> String {
     }
     match operation {
         "TransactWriteItems" | "TransactGetItems" => {
-            let kinds: Vec<String> = sent["TransactItems"]
-                .as_array()
-                .map(|items| items.iter().filter_map(|i| i.as_object()?.keys().next().cloned()).collect())
-                .unwrap_or_default();
+            let kinds = items_of(sent);
             parts.push(format!("{}: {}", kinds.len(), kinds.join("+")));
         }
         "BatchGetItem" => {
