@@ -3,7 +3,8 @@
 //! Every function has the table. The other AWS clients are [`Client`]s a function
 //! names in its `main`: only the functions that name one link its code, so a function
 //! that never sends mail carries no SES client. Such a client is built the first time
-//! it is used, which is its warm-up call, so building it is not on init's path either.
+//! it is used, which is its warm-up call. `runtime` builds the app itself beside the
+//! runtime's start, so no client is built on init's path.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -81,16 +82,14 @@ impl Client {
 }
 
 impl App {
-    /// What a deployed function builds at init: its config from the environment, the
-    /// table, and `clients` (whose connections [`App::warm_up`] opens).
-    pub async fn for_function(clients: &[Client]) -> Result<Self> {
-        let config = Config::from_env()?;
-        let sdk = crate::sdk::load().await?;
-        let mut app = Self::with_table(&sdk, config);
+    /// What a deployed function runs on: its config, the table, and `clients` (whose
+    /// connections [`App::warm_up`] opens), built from `sdk`.
+    pub fn for_function(sdk: &SdkConfig, config: Config, clients: &[Client]) -> Self {
+        let mut app = Self::with_table(sdk, config);
         for client in clients {
             (client.add)(&mut app);
         }
-        Ok(app)
+        app
     }
 
     /// Opens each client's connection, all at once. A failure is logged, not fatal: the

@@ -54,37 +54,50 @@ pub async fn run_routes(
     run_http(clients, move |app, request| answer(app, routes, request)).await
 }
 
-/// The warm-up calls of a function's clients, awaited by every invocation (at once,
-/// after the first).
-type WarmUp = Shared<BoxFuture<'static, ()>>;
+/// The function's [`App`], built and its clients' warm-up calls made: awaited by every
+/// invocation (at once, after the first).
+type Ready = Shared<BoxFuture<'static, &'static App>>;
 
-/// Builds the function's [`App`] and starts its clients' warm-up calls. The app lives
-/// as long as the execution environment, so it is leaked once rather than
-/// reference-counted on every request.
+/// Reads the function's settings, then builds its [`App`] and makes its clients'
+/// warm-up calls. The app lives as long as the execution environment, so it is leaked
+/// once rather than reference-counted on every request.
 ///
-/// When the warm-up runs depends on how Lambda started the environment:
+/// Init only reads and checks the settings (the config, the region, the extra trust
+/// bundle), so a bad environment still fails init, where Lambda reports it. What
+/// cannot fail, building the clients and the app, runs with the warm-up, and when
+/// depends on how Lambda started the environment:
 /// - On demand (a cold start): a request is already waiting when the runtime asks for
-///   it, so the warm-up runs beside the runtime's start rather than before it. The
-///   handshakes overlap init, and the first request waits only for what is left of
-///   them, then finds its connection open.
+///   it, so the app is built and warmed up beside the runtime's start rather than
+///   before it. The first request waits only for what is left of that, then finds its
+///   connection open.
 /// - Ahead of requests (provisioned concurrency): init is on no request's path, and
 ///   the environment is frozen once it asks for the first request, which would stop
-///   a warm-up half-way. So init waits for the warm-up, and the first request finds
-///   its connection open.
-async fn start(clients: &'static [Client]) -> Result<(&'static App, WarmUp)> {
+///   a warm-up half-way. So init waits for it, and the first request finds its
+///   connection open.
+async fn start(clients: &'static [Client]) -> Result<Ready> {
     crate::telemetry::init();
-    let app: &'static App = Box::leak(Box::new(App::for_function(clients).await?));
-    let warm_up: BoxFuture<'static, ()> = if initialized_ahead_of_requests() {
+    let config = crate::config::Config::from_env()?;
+    let sdk = crate::sdk::load().await?;
+    let ready = async move {
+        let app: &'static App = Box::leak(Box::new(App::for_function(&sdk, config, clients)));
         app.warm_up(clients).await;
-        futures::future::ready(()).boxed()
+        app
+    };
+    let ready: BoxFuture<'static, &'static App> = if initialized_ahead_of_requests() {
+        futures::future::ready(ready.await).boxed()
     } else {
-        let task = tokio::spawn(app.warm_up(clients));
+        let task = tokio::spawn(ready);
         async move {
-            let _ = task.await;
+            match task.await {
+                Ok(app) => app,
+                // The task is never cancelled, so it failed only by panicking (a
+                // bug, not a request): the invocation panics with it.
+                Err(failure) => std::panic::resume_unwind(failure.into_panic()),
+            }
         }
         .boxed()
     };
-    Ok((app, warm_up.shared()))
+    Ok(ready.shared())
 }
 
 /// Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`: `on-demand`, or `provisioned-concurrency`
@@ -101,16 +114,14 @@ async fn run_http<F, Fut>(
     handler: F,
 ) -> std::result::Result<(), lambda_http::Error>
 where
-    F: Fn(&'static App, Request) -> Fut,
+    F: Fn(&'static App, Request) -> Fut + Sync,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    let (app, warm_up) = start(clients).await?;
+    let ready = start(clients).await?;
+    let handler = &handler;
     lambda_http::run(service_fn(|request: Request| {
-        let (warm_up, answer) = (warm_up.clone(), handler(app, request));
-        async move {
-            warm_up.await;
-            Ok::<_, Infallible>(answer.await)
-        }
+        let ready = ready.clone();
+        async move { Ok::<_, Infallible>(handler(ready.await, request).await) }
     }))
     .await
 }
@@ -124,15 +135,15 @@ pub async fn run_events<E, F, Fut>(
 ) -> std::result::Result<(), lambda_http::Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
-    F: Fn(&'static App, E) -> Fut,
+    F: Fn(&'static App, E) -> Fut + Sync,
     Fut: Future<Output = Result<serde_json::Value>> + Send,
 {
-    let (app, warm_up) = start(clients).await?;
+    let ready = start(clients).await?;
+    let handler = &handler;
     lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<E>| {
-        let (warm_up, answer) = (warm_up.clone(), handler(app, event.payload));
+        let ready = ready.clone();
         async move {
-            warm_up.await;
-            answer.await.map_err(|error| {
+            handler(ready.await, event.payload).await.map_err(|error| {
                 crate::http::log_error(&error, "event");
                 lambda_runtime::Diagnostic {
                     error_type: error.code().to_string(),

@@ -13,7 +13,6 @@ mod recorder;
 mod routes;
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use axum::http::Method;
 use partner_hub::store::DynamoStore;
@@ -35,23 +34,6 @@ pub struct RouteRun {
     pub bare: Stats,
     pub route_calls: Vec<Call>,
     pub bare_calls: Vec<Call>,
-}
-
-/// Times `op` on each input after the first `WARMUP`; `op` answers its own duration,
-/// so that per-sample setup stays outside the clock.
-async fn timed<T, F, Fut>(inputs: impl IntoIterator<Item = T>, mut op: F) -> Stats
-where
-    F: FnMut(T) -> Fut,
-    Fut: std::future::Future<Output = Duration>,
-{
-    let mut samples = Vec::new();
-    for (i, input) in inputs.into_iter().enumerate() {
-        let took = op(input).await;
-        if i >= WARMUP {
-            samples.push(took);
-        }
-    }
-    stats(samples)
 }
 
 /// Samples per measurement (`BENCH_LATENCY_SAMPLES`, for quick runs while developing).
@@ -79,18 +61,23 @@ impl Bench {
         let (dynamo, table) = (&self.dynamo, self.gw.table());
         let replayed = bare::replay(dynamo, table, &route_calls);
         let (_, bare_calls) = self.recorder.calls_of(replayed).await;
-        let gateway = timed(calls[2..2 + per_run].iter(), |call| call.via_gateway(&self.gw)).await;
-        let handler =
-            timed(calls[2 + per_run..2 + 2 * per_run].iter(), |call| call.in_process(&self.handlers)).await;
-        let bare = timed(0..per_run, |_| {
-            let route_calls = &route_calls;
-            async move {
-                let started = std::time::Instant::now();
-                bare::replay(dynamo, table, route_calls).await;
-                started.elapsed()
+        // The three ways take turns, sample by sample, so each sees the same table and
+        // the same background work (the outbox relay, DynamoDB Local's own): run one
+        // after the other, the last would meet a larger table than the first.
+        let (mut gateway, mut handler, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..per_run {
+            let via_gateway = calls[2 + i].via_gateway(&self.gw).await;
+            let in_process = calls[2 + per_run + i].in_process(&self.handlers).await;
+            let started = std::time::Instant::now();
+            bare::replay(dynamo, table, &route_calls).await;
+            let replayed = started.elapsed();
+            if i >= WARMUP {
+                gateway.push(via_gateway);
+                handler.push(in_process);
+                bare.push(replayed);
             }
-        })
-        .await;
+        }
+        let (gateway, handler, bare) = (stats(gateway), stats(handler), stats(bare));
         RouteRun { key, function, what, gateway, handler, bare, route_calls, bare_calls }
     }
 }
@@ -241,8 +228,8 @@ fn report(runs: &[RouteRun]) -> String {
     let _ = writeln!(out, "\n## Warm path: routes beside bare calls of the same shape\n");
     let _ = writeln!(
         out,
-        "Each route is timed three ways in the same run, sequentially ({} samples after {WARMUP} warm-up \
-         calls each): through the local gateway over HTTP (JWT check, event building, the handler, the \
+        "Each route is timed three ways in the same run, taking turns sample by sample ({} samples after \
+         {WARMUP} warm-up calls each): through the local gateway over HTTP (JWT check, event building, the handler, the \
          answer), as the function's handler alone in-process (the event parsed, the handler run: what a \
          warm Lambda invocation does), and as the bare SDK calls of the same shape: the same kinds and \
          number of DynamoDB calls in the same order, with similar items. The calls are not read off \
