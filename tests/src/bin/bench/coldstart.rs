@@ -162,9 +162,10 @@ pub async fn section(sdk: &aws_config::SdkConfig, root: &Path) -> String {
          DynamoDB Local is behind a TLS endpoint with a certificate made for the run, so a connection costs \
          a TCP and a TLS handshake as in AWS.\n\n\
          A function runs both ways Lambda starts an environment (`AWS_LAMBDA_INITIALIZATION_TYPE`):\n\
-         - **on demand**, with a request already waiting: its warm-up calls (one per client) start in init and \
-         run beside the runtime's start, so init stays short and the first invocation waits for what is \
-         left of them (a handshake and one call) before its own calls;\n\
+         - **on demand**, with a request already waiting: init only reads and checks the settings; the \
+         clients are built and their warm-up calls (one per client) made beside the runtime's start, so \
+         init stays short and the first invocation waits for what is left of them (a handshake and one \
+         call) before its own calls;\n\
          - **provisioned**, ahead of any request: init waits for the warm-up, so the first invocation finds \
          its connection open and pays no handshake.\n\n\
          Goals: on-demand init ≤ {INIT_GOAL}× hello-world; peak RSS < {RSS_GOAL_MIB} MiB; the first request \
