@@ -3,8 +3,9 @@
 //! Every function has the table. The other AWS clients are [`Client`]s a function
 //! names in its `main`: only the functions that name one link its code, so a function
 //! that never sends mail carries no SES client. Such a client is built the first time
-//! it is used, which is its warm-up call. `runtime` builds the app itself beside the
-//! runtime's start, so no client is built on init's path.
+//! it is used, which is its warm-up call. `runtime` builds the app itself with the
+//! warm-up: on demand beside the runtime's start, so no client is built on init's path;
+//! with provisioned concurrency inside init.
 
 use std::future::Future;
 use std::pin::Pin;
