@@ -3,9 +3,9 @@
 //! Every function has the table. The other AWS clients are [`Client`]s a function
 //! names in its `main`: only the functions that name one link its code, so a function
 //! that never sends mail carries no SES client. Such a client is built the first time
-//! it is used, which is its warm-up call. `runtime` builds the app itself with the
-//! warm-up: on demand beside the runtime's start, so no client is built on init's path;
-//! with provisioned concurrency inside init.
+//! it is used, which is its warm-up call. `runtime` builds the app when it is first
+//! needed: on demand by the first invocation, so no client is built on init's path;
+//! with provisioned concurrency inside init, with the warm-up.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -42,7 +42,7 @@ type WarmUp = for<'a> fn(&'a App) -> Pin<Box<dyn Future<Output = Result<()>> + S
 
 /// An AWS client a function calls: how it is added to the [`App`], and the cheap call
 /// that opens its connection at init, so the first request pays no DNS lookup or TLS
-/// handshake (`runtime` runs it).
+/// handshake (`runtime` runs it when the environment is made ahead of requests).
 pub struct Client {
     pub name: &'static str,
     /// What the function's IAM policy must allow for the warm-up call.

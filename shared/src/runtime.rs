@@ -6,8 +6,8 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::LazyLock;
 
-use futures::future::{BoxFuture, FutureExt, Shared};
 use lambda_http::{service_fn, Body, Request, Response};
 
 use crate::app::Client;
@@ -54,50 +54,32 @@ pub async fn run_routes(
     run_http(clients, move |app, request| answer(app, routes, request)).await
 }
 
-/// The function's [`App`], built and its clients' warm-up calls made: awaited by every
-/// invocation (at once, after the first).
-type Ready = Shared<BoxFuture<'static, &'static App>>;
-
-/// Reads the function's settings, then builds its [`App`] and makes its clients'
-/// warm-up calls. The app lives as long as the execution environment, so it is leaked
-/// once rather than reference-counted on every request.
+/// Reads the function's settings and returns its [`App`], built once per execution
+/// environment: a `LazyLock` that the first invocation (or init, see below) forces. The
+/// app lives as long as the environment, so it is leaked once rather than
+/// reference-counted on every request.
 ///
 /// Init only reads and checks the settings (the config, the region, the extra trust
 /// bundle), so a bad environment still fails init, where Lambda reports it. What
-/// cannot fail, building the clients and the app, runs with the warm-up, and when
-/// depends on how Lambda started the environment:
+/// cannot fail, building the clients and the app, happens when it is first needed,
+/// which depends on how Lambda started the environment:
 /// - On demand (a cold start): a request is already waiting when the runtime asks for
-///   it, so the app is built and warmed up beside the runtime's start rather than
-///   before it. The first request waits only for what is left of that, then finds its
-///   connection open.
+///   it, and every millisecond of init is on its path. So init does nothing more; the
+///   first invocation builds the app (about half a millisecond) and its own first call
+///   opens the connection. A warm-up call would only add a round trip before it.
 /// - Ahead of requests (provisioned concurrency): init is on no request's path, and
-///   the environment is frozen once it asks for the first request, which would stop
-///   a warm-up half-way. So init waits for it, and the first request finds its
+///   the environment is frozen once it asks for the first request. So init builds the
+///   app and makes each client's warm-up call, and the first request finds its
 ///   connection open.
-async fn start(clients: &'static [Client]) -> Result<Ready> {
+async fn start(clients: &'static [Client]) -> Result<&'static LazyLock<App, impl FnOnce() -> App + Send>> {
     crate::telemetry::init();
     let config = crate::config::Config::from_env()?;
     let sdk = crate::sdk::load().await?;
-    let ready = async move {
-        let app: &'static App = Box::leak(Box::new(App::for_function(&sdk, config, clients)));
-        app.warm_up(clients).await;
-        app
-    };
-    let ready: BoxFuture<'static, &'static App> = if initialized_ahead_of_requests() {
-        futures::future::ready(ready.await).boxed()
-    } else {
-        let task = tokio::spawn(ready);
-        async move {
-            match task.await {
-                Ok(app) => app,
-                // The task is never cancelled, so it failed only by panicking (a
-                // bug, not a request): the invocation panics with it.
-                Err(failure) => std::panic::resume_unwind(failure.into_panic()),
-            }
-        }
-        .boxed()
-    };
-    Ok(ready.shared())
+    let app = Box::leak(Box::new(LazyLock::new(move || App::for_function(&sdk, config, clients))));
+    if initialized_ahead_of_requests() {
+        LazyLock::force(app).warm_up(clients).await;
+    }
+    Ok(app)
 }
 
 /// Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`: `on-demand`, or `provisioned-concurrency`
@@ -117,11 +99,10 @@ where
     F: Fn(&'static App, Request) -> Fut + Sync,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    let ready = start(clients).await?;
+    let app = start(clients).await?;
     let handler = &handler;
-    lambda_http::run(service_fn(|request: Request| {
-        let ready = ready.clone();
-        async move { Ok::<_, Infallible>(handler(ready.await, request).await) }
+    lambda_http::run(service_fn(|request: Request| async move {
+        Ok::<_, Infallible>(handler(LazyLock::force(app), request).await)
     }))
     .await
 }
@@ -138,19 +119,16 @@ where
     F: Fn(&'static App, E) -> Fut + Sync,
     Fut: Future<Output = Result<serde_json::Value>> + Send,
 {
-    let ready = start(clients).await?;
+    let app = start(clients).await?;
     let handler = &handler;
-    lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<E>| {
-        let ready = ready.clone();
-        async move {
-            handler(ready.await, event.payload).await.map_err(|error| {
-                crate::http::log_error(&error, "event");
-                lambda_runtime::Diagnostic {
-                    error_type: error.code().to_string(),
-                    error_message: error.public_message(),
-                }
-            })
-        }
+    lambda_runtime::run(service_fn(|event: lambda_runtime::LambdaEvent<E>| async move {
+        handler(LazyLock::force(app), event.payload).await.map_err(|error| {
+            crate::http::log_error(&error, "event");
+            lambda_runtime::Diagnostic {
+                error_type: error.code().to_string(),
+                error_message: error.public_message(),
+            }
+        })
     }))
     .await
 }

@@ -49,8 +49,9 @@ impl Samples {
 }
 
 /// How Lambda starts the environment (`AWS_LAMBDA_INITIALIZATION_TYPE`): on demand,
-/// with a request waiting, or ahead of requests (provisioned concurrency), when a
-/// function's init waits for its warm-up (`partner_hub::runtime`).
+/// with a request waiting, when the first invocation builds the app, or ahead of
+/// requests (provisioned concurrency), when init builds it and waits for its warm-up
+/// (`partner_hub::runtime`).
 const ON_DEMAND: &str = "on-demand";
 const PROVISIONED: &str = "provisioned-concurrency";
 
@@ -163,15 +164,15 @@ pub async fn section(sdk: &aws_config::SdkConfig, root: &Path) -> String {
          a TCP and a TLS handshake as in AWS.\n\n\
          A function runs both ways Lambda starts an environment (`AWS_LAMBDA_INITIALIZATION_TYPE`):\n\
          - **on demand**, with a request already waiting: init only reads and checks the settings; the \
-         clients are built and their warm-up calls (one per client) made beside the runtime's start, so \
-         init stays short and the first invocation waits for what is left of them (a handshake and one \
-         call) before its own calls;\n\
-         - **provisioned**, ahead of any request: init waits for the warm-up, so the first invocation finds \
-         its connection open and pays no handshake.\n\n\
+         first invocation builds the clients (about half a millisecond), and its own first call opens the \
+         connection, so it pays the handshake that a warm-up call would have paid on the same path;\n\
+         - **provisioned**, ahead of any request: init builds the clients and waits for their warm-up calls \
+         (one per client), so the first invocation finds its connection open and pays no handshake.\n\n\
          Goals: on-demand init ≤ {INIT_GOAL}× hello-world; peak RSS < {RSS_GOAL_MIB} MiB; the first request \
          pays no handshake, shown by the provisioned first ≤ {FIRST_GOAL}× warm. The on-demand first ÷ warm \
-         has no mark: on this machine one DynamoDB Local call (2–3 ms) is about a hello-world init, so a \
-         warm-up cannot both finish inside the init goal and before a request that is already waiting.\n"
+         has no mark: a request that is already waiting when init starts cannot find a connection opened \
+         before it, and on this machine one DynamoDB Local call (2–3 ms) is about a hello-world init, so a \
+         warm-up cannot finish inside the init goal either.\n"
     );
     let _ = writeln!(
         out,
