@@ -15,10 +15,12 @@ use std::time::Duration;
 use partner_hub_tests::samples::{self, SampleStack};
 use tokio_rustls::rustls;
 
-use crate::measure::env_number;
+use crate::measure::{env_number, shuffled};
 
 /// Warm invocations after the first, in each cold start.
 const WARM_INVOCATIONS: usize = 10;
+/// The pause before each cold start.
+const SETTLE: Duration = Duration::from_millis(100);
 /// The init goal: at most this many times the hello-world baseline's.
 const INIT_GOAL: f64 = 1.6;
 /// The first invocation's goal: at most this many times a warm one.
@@ -133,31 +135,43 @@ pub async fn section(sdk: &aws_config::SdkConfig, root: &Path) -> String {
         );
     }
 
-    // Round-robin, so a slow moment of the machine falls on every binary alike. A
-    // function runs both ways Lambda starts it; a baseline only on demand.
+    // Every binary once a round, so a slow moment of the machine falls on every binary
+    // alike, in a new order each round, so no binary always starts right after the same
+    // one (the run before leaves DynamoDB Local with writes to finish and a process to
+    // reap). A function runs both ways Lambda starts it, on demand first: the same event
+    // just before leaves the services as warm for its provisioned first invocation as
+    // for its warm ones (DynamoDB Local's code paths, the rollup's marks cleared), so
+    // that first ÷ warm is what the function's own process pays. A baseline runs only
+    // on demand.
     let mut on_demand: Vec<Samples> = subjects.iter().map(|_| Samples::default()).collect();
     let mut provisioned: Vec<Samples> = subjects.iter().map(|_| Samples::default()).collect();
     eprintln!("cold starts: {} binaries × {cold_starts}", subjects.len());
-    for _ in 0..cold_starts {
-        for (index, subject) in subjects.iter().enumerate() {
+    for round in 0..cold_starts {
+        for index in shuffled(subjects.len(), round as u64) {
+            let subject = &subjects[index];
             let modes: &[&str] =
                 if subject.what == "function" { &[ON_DEMAND, PROVISIONED] } else { &[ON_DEMAND] };
             for &mode in modes {
                 let samples = if mode == ON_DEMAND { &mut on_demand[index] } else { &mut provisioned[index] };
                 let mut env = env.clone();
                 env.push((partner_hub::runtime::INITIALIZATION_TYPE, mode));
+                // What the run before set going ends before this one starts: in Lambda
+                // an init shares its CPU with neither the database nor another environment.
+                tokio::time::sleep(SETTLE).await;
                 cold_start(subject, &env, samples).await;
             }
         }
     }
 
     let hello_init = median(on_demand[0].init.clone());
+    let settle = SETTLE.as_millis();
     let mut out = String::new();
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
         out,
-        "Each binary (x86_64 release, the deploy profile) started {cold_starts} times, round-robin, by a Lambda \
-         Runtime API on loopback (`local/src/runtime_api.rs`), with the environment `template.yaml` gives it. \
+        "Each binary (x86_64 release, the deploy profile) started {cold_starts} times, each once a round in a new \
+         order (a function on demand, then provisioned) and {settle} ms after the run before it ended, by \
+         a Lambda Runtime API on loopback (`local/src/runtime_api.rs`), with the environment `template.yaml` gives it. \
          **init** is spawn → first `GET /next`; **first** and **warm** are invocations of its sample event \
          (`events/`), {WARM_INVOCATIONS} warm ones after each first; RSS is the peak (`VmHWM`) over all runs. \
          DynamoDB Local is behind a TLS endpoint with a certificate made for the run, so a connection costs \

@@ -97,3 +97,46 @@ pub fn machine() -> String {
 pub fn rate(count: usize, elapsed: Duration) -> String {
     format!("{:.0}", count as f64 / elapsed.as_secs_f64().max(1e-9))
 }
+
+/// `0..count` in an order fixed by `seed` (Fisher–Yates over splitmix64): a new order
+/// for each seed, the same one on every run.
+pub fn shuffled(count: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut order: Vec<usize> = (0..count).collect();
+    for last in (1..count).rev() {
+        let pick = (next() % (last as u64 + 1)) as usize;
+        order.swap(last, pick);
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shuffled;
+
+    #[test]
+    fn each_seed_orders_every_run_once_and_the_orders_differ() {
+        let orders: Vec<Vec<usize>> = (0..20).map(|seed| shuffled(37, seed)).collect();
+        for order in &orders {
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..37).collect::<Vec<_>>());
+        }
+        assert_eq!(shuffled(37, 3), orders[3]);
+        // No run always follows the same one: run 0's predecessor changes across rounds.
+        let before_first: std::collections::BTreeSet<Option<usize>> = orders
+            .iter()
+            .map(|order| {
+                order.iter().position(|&run| run == 0).and_then(|at| at.checked_sub(1)).map(|at| order[at])
+            })
+            .collect();
+        assert!(before_first.len() > 10, "{before_first:?}");
+    }
+}
