@@ -192,3 +192,86 @@ async fn idempotency_records_claim_replay_and_refuse() {
     app.store.abandon("sub#crash").await.unwrap();
     assert_eq!(app.store.begin("sub#crash", "new", later).await.unwrap(), Begin::Claimed);
 }
+
+/// The rollup's month marks: writes that race add every day they name, and a mark is
+/// cleared only if no write touched it after the rollup read it.
+#[tokio::test]
+async fn a_month_mark_gathers_racing_days_and_survives_a_write_after_its_read() {
+    use partner_hub::domain::{UsageRecord, UserDay};
+    use partner_hub::store::DirtyScan;
+
+    let app = fresh_app().await;
+    let org = OrgId::from_number(12_345_678);
+    let first: chrono::NaiveDate = "2026-03-01".parse().unwrap();
+    let record = |day: u32| {
+        UsageRecord::Users(UserDay {
+            org_id: org.clone(),
+            service: "daas".into(),
+            date: first.with_day(day).unwrap(),
+            user_hash: format!("user-{day}"),
+            assigned: true,
+            active: true,
+        })
+    };
+    use chrono::Datelike;
+    // Eight feed calls at once, a day each: none of their days is lost.
+    let writes = (1..=8).map(|day| {
+        let store = &app.store;
+        let records = vec![record(day)];
+        async move { store.put_records(&records, &format!("t{day}")).await }
+    });
+    for outcome in futures::future::join_all(writes).await {
+        outcome.unwrap();
+    }
+    let marks = app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap();
+    assert_eq!(marks.len(), 1, "one mark for the month: {marks:?}");
+    let read = &marks[0];
+    assert_eq!(read.month, first);
+    assert_eq!(read.days, (1..=8).map(|day| first.with_day(day).unwrap()).collect());
+
+    // A record written after the rollup read the mark: clearing the mark as read
+    // leaves it, with the new day, for the next run.
+    app.store.put_records(&[record(20)], "t-later").await.unwrap();
+    app.store.clear_dirty(read).await.unwrap();
+    let marks = app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap();
+    assert_eq!(marks.len(), 1, "still marked");
+    assert_eq!(marks[0].touched, "t-later");
+    assert!(marks[0].days.contains(&first.with_day(20).unwrap()));
+    app.store.clear_dirty(&marks[0]).await.unwrap();
+    assert!(app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap().is_empty());
+}
+
+/// A month's rollup item holds its days, and reads back as written.
+#[tokio::test]
+async fn a_rolled_month_reads_back_with_its_days() {
+    use partner_hub::domain::{DailyRollup, MonthlyRollup, RolledMonth, Term};
+
+    let app = fresh_app().await;
+    let org = OrgId::from_number(12_345_679);
+    let mut month = MonthlyRollup::empty(org.clone(), "gateway", "2026-03".into());
+    month.used_gb = 2.5;
+    month.cumulative_gb = 7.25;
+    month.term = Some(Term::Annual);
+    let day = |d: u32, gb: f64| DailyRollup {
+        org_id: org.clone(),
+        service: "gateway".into(),
+        date: format!("2026-03-{d:02}").parse().unwrap(),
+        assigned: 0,
+        daily_active_users: 0,
+        purchased: 0,
+        overage: 0,
+        used_gb: gb,
+    };
+    let rolled = RolledMonth { month, days: vec![day(1, 1.0), day(31, 1.5)] };
+    let other =
+        RolledMonth { month: MonthlyRollup::empty(org.clone(), "gateway", "2026-04".into()), days: vec![] };
+    app.store.put_months(&[rolled.clone(), other.clone()]).await.unwrap();
+    assert_eq!(
+        app.store.months(&org, "gateway", "2026-03", "2026-04").await.unwrap(),
+        vec![rolled.clone(), other]
+    );
+    assert_eq!(
+        app.store.months_consistent(&org, "gateway", "2026-01", "2026-03").await.unwrap(),
+        vec![rolled]
+    );
+}

@@ -1,9 +1,9 @@
-//! On a schedule: rolls every day with new usage records up, and its month.
+//! On a schedule: rolls every month with new usage records up again, with its days.
 //!
-//! The schedule's input may name a range of marker shards, `{"shards": {"from": 0,
+//! The schedule's input may name a range of mark shards, `{"shards": {"from": 0,
 //! "to": 16}}`, so several invocations share one run (template.yaml); without it the
 //! invocation walks every shard. Either way it takes no new batch once
-//! [`BUDGET`] has passed, well inside Lambda's 15 minutes: the days it leaves stay
+//! [`BUDGET`] has passed, well inside Lambda's 15 minutes: the months it leaves stay
 //! marked for the next run.
 
 use std::time::{Duration, Instant};
@@ -19,8 +19,8 @@ use serde_json::Value;
 /// it links.
 pub const CLIENTS: &[Client] = &[Client::TABLE];
 
-/// How long an invocation takes new batches: a batch (a few hundred days) takes
-/// well under a minute, so 12 minutes leaves room before the 15-minute timeout.
+/// How long an invocation takes new batches: a batch (64 months, about two
+/// thousand day reads) takes well under a minute, so 12 minutes leaves room before the 15-minute timeout.
 pub const BUDGET: Duration = Duration::from_secs(12 * 60);
 
 #[derive(Debug, Deserialize)]

@@ -44,5 +44,5 @@ pub use sources::{Clock, IdSource, RandomIds, SystemClock};
 pub use support::{subject as ticket_subject, ticket_id, Severity, SupportTicket, TicketStatus};
 pub use usage::{
     days_of_month, mb_to_gb, month_of, months_between, overage, overage_gb, parse_month, round_gb,
-    BandwidthDay, DailyRollup, GatewayCommitment, MonthlyRollup, UsageRecord, UserDay,
+    BandwidthDay, DailyRollup, GatewayCommitment, MonthlyRollup, RolledMonth, UsageRecord, UserDay,
 };

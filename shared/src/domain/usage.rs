@@ -125,6 +125,16 @@ impl MonthlyRollup {
     }
 }
 
+/// A month's rollup with the daily rollups of its days that have records: the
+/// rollup makes them together, from the whole month's records, and stores them as
+/// one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolledMonth {
+    pub month: MonthlyRollup,
+    /// In date order.
+    pub days: Vec<DailyRollup>,
+}
+
 pub fn overage(assigned: u32, purchased: u32) -> u32 {
     assigned.saturating_sub(purchased)
 }

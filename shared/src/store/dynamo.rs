@@ -271,6 +271,45 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// The `E`s at these keys (those that exist, in no particular order), read
+    /// consistently, 100 keys a call, retrying what DynamoDB leaves unprocessed.
+    pub(super) async fn batch_get<E: Entity>(&self, keys: Vec<Key>) -> Result<Vec<E>> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut keys_and_attributes = KeysAndAttributes::builder().consistent_read(true);
+            for key in chunk {
+                keys_and_attributes = keys_and_attributes.keys(key.item());
+            }
+            let mut request = Some(keys_and_attributes.build().map_err(AppError::internal)?);
+            let mut attempts = 0;
+            while let Some(pending) = request.take() {
+                attempts += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                    found.push(from_item(item)?);
+                }
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table))
+                    .filter(|left| !left.keys().is_empty());
+                if request.is_some() {
+                    if attempts >= 5 {
+                        return Err(StoreError::Busy("batch get left keys unprocessed".into()).into());
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempts)).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Every item of a query, following pages; for partitions known to stay small.
     pub(super) fn query_all<'a, E: Entity + 'a>(
         &'a self,

@@ -53,6 +53,6 @@ impl From<StoreError> for AppError {
 }
 
 /// Items that do not read back as what they claim to be are a bug, not bad input.
-pub fn corrupt(entity: &str, error: serde_dynamo::Error) -> AppError {
+pub fn corrupt(entity: &str, error: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("stored {entity} item does not deserialise: {error}"))
 }

@@ -22,8 +22,8 @@
 //! | order | `ORG#<partner_id>` | `ORDER#<order_id>` | |
 //! | usage of a user on a day | `USAGE#<org_id>#<service>#<date>` | `USER#<user_hash>` | |
 //! | gateway bandwidth of a day | `USAGE#<org_id>#gateway#<date>` | `BANDWIDTH` | |
-//! | a day waiting for the rollup, in one of [`DIRTY_SHARDS`] partitions by org ([`dirty_shard`], two digits) | `USAGE_DIRTY#<shard>` | `<org_id>#<service>#<date>` | |
-//! | daily / monthly rollup | `ROLLUP#<org_id>#<service>` | `DAY#<date>` / `MONTH#<yyyy-mm>` | |
+//! | a month waiting for the rollup (`touched`, and `days`: the set of its dates with new records), in one of [`DIRTY_SHARDS`] partitions by org ([`dirty_shard`], two digits) | `USAGE_DIRTY#<shard>` | `<org_id>#<service>#<yyyy-mm>` | |
+//! | monthly rollup, holding its daily rollups | `ROLLUP#<org_id>#<service>` | `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 //! | audit log entry (TTL) | `ORG#<org_id>` | `AUDIT#<at>#<entry_id>` | |
 //! | federated domain of a CSP partner | `ORG#<partner_id>` | `FEDERATED_DOMAIN#<domain>` | |
@@ -178,7 +178,6 @@ pub fn allocation_sk(order_id: &str, allocation_id: &uuid::Uuid) -> String {
 pub const USER_SK_PREFIX: &str = "USER#";
 pub const BANDWIDTH_SK: &str = "BANDWIDTH";
 pub const USAGE_DIRTY_PK_PREFIX: &str = "USAGE_DIRTY#";
-pub const DAY_SK_PREFIX: &str = "DAY#";
 pub const MONTH_SK_PREFIX: &str = "MONTH#";
 
 pub fn usage_pk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> String {
@@ -189,24 +188,25 @@ pub fn user_sk(user_hash: &str) -> String {
     format!("{USER_SK_PREFIX}{user_hash}")
 }
 
-/// How many partitions the rollup's day markers are spread over.
+/// How many partitions the rollup's month marks are spread over.
 ///
 /// DynamoDB takes at most 1,000 writes a second in one partition. At 1,000
 /// partners × 100 customers = 100,000 orgs, each reporting about 5 services daily,
-/// a day brings 500,000 markers (one per org, service and day; the feed's calls
-/// hold up to 500 records, so each marker is written about once or twice). When a
+/// a day brings 500,000 mark writes (one per org, service and month a feed call
+/// names; the feed's calls hold up to 500 records, so about one or two an org and
+/// service a day). When a
 /// feed sends a whole day within 5 minutes that is 500,000 / 300 s ≈ 1,700 writes/s:
 /// more than one partition takes. Over 32 shards it is ≈ 52 writes/s a shard (about
 /// 5% of the limit), and even a whole day in one minute (≈ 8,300/s) is ≈ 260/s a
-/// shard, about a quarter; the rollup's deletes of the same markers come later, at
-/// its own pace (16 at a time). Org ids are drawn uniformly from
+/// shard, about a quarter; the rollup's deletes of the marks come later, at its
+/// own pace (16 at a time), one per month. Org ids are drawn uniformly from
 /// `10_000_000..=99_999_999`, 90,000,000 numbers = 32 × 2,812,500, so the number
 /// modulo 32 spreads orgs evenly. The rollup reads every shard on each run: 32
 /// small queries an hour when there is nothing to do, so more shards would only
 /// add empty reads.
 pub const DIRTY_SHARDS: u32 = 32;
 
-/// The shard of an org's day markers: the org id's number modulo [`DIRTY_SHARDS`].
+/// The shard of an org's month marks: the org id's number modulo [`DIRTY_SHARDS`].
 /// Stable: it depends on the id alone.
 pub fn dirty_shard(org_id: &OrgId) -> u32 {
     let number = org_id
@@ -220,16 +220,13 @@ pub fn dirty_pk(shard: u32) -> String {
     format!("{USAGE_DIRTY_PK_PREFIX}{shard:02}")
 }
 
-pub fn dirty_sk(org_id: &OrgId, service: &str, date: &chrono::NaiveDate) -> String {
-    format!("{org_id}#{service}#{date}")
+/// `month` is `yyyy-mm`.
+pub fn dirty_sk(org_id: &OrgId, service: &str, month: &str) -> String {
+    format!("{org_id}#{service}#{month}")
 }
 
 pub fn rollup_pk(org_id: &OrgId, service: &str) -> String {
     format!("ROLLUP#{org_id}#{service}")
-}
-
-pub fn day_sk(date: &chrono::NaiveDate) -> String {
-    format!("{DAY_SK_PREFIX}{date}")
 }
 
 pub fn month_sk(month: &str) -> String {

@@ -1,17 +1,16 @@
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::admins::{self, PendingAdmin};
 use super::dynamo::DynamoStore;
-use super::entity::{from_item, to_item, Entity, Key};
-use super::errors::StoreError;
+use super::entity::{to_item, Entity, Key};
 use super::keys;
 use super::transact::{Part, Transacted};
 
 use crate::domain::EventEnvelope;
 use crate::domain::{Administrator, AuditEntry, Email, Org, OrgId, Program, Tenancy};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 
 /// The org item: the org, and the counters and marks other writes keep on it (see
 /// `keys`). Only its creation writes it whole; the counters are moved by updates.
@@ -289,41 +288,8 @@ impl DynamoStore {
         Ok(items.into_iter().map(|item| (item.org_id.clone(), item.org())).collect())
     }
 
-    /// The org items of these ids, 100 keys a call, retrying what DynamoDB leaves
-    /// unprocessed.
+    /// The org items of these ids, read consistently.
     pub(super) async fn batch_get_profiles(&self, ids: &[OrgId]) -> Result<Vec<OrgProfile>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(100) {
-            let mut keys_and_attributes = KeysAndAttributes::builder().consistent_read(true);
-            for id in chunk {
-                keys_and_attributes = keys_and_attributes.keys(OrgProfile::key_of(id).item());
-            }
-            let mut request = Some(keys_and_attributes.build().map_err(AppError::internal)?);
-            let mut attempts = 0;
-            while let Some(pending) = request.take() {
-                attempts += 1;
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
-                    found.push(from_item(item)?);
-                }
-                request = output
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.table))
-                    .filter(|left| !left.keys().is_empty());
-                if request.is_some() {
-                    if attempts >= 5 {
-                        return Err(StoreError::Busy("batch get left keys unprocessed".into()).into());
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempts)).await;
-                }
-            }
-        }
-        Ok(found)
+        self.batch_get(ids.iter().map(OrgProfile::key_of).collect()).await
     }
 }

@@ -58,8 +58,8 @@ pub enum Part {
     EntitlementSlot,
     /// The trial a new entitlement converts: its entitlement and its slot.
     Trial,
-    /// A day marked for the usage rollup.
-    DirtyDay,
+    /// A month marked for the usage rollup.
+    DirtyMonth,
     /// An order (or its remainder of licenses).
     Order,
     /// A license allocation.

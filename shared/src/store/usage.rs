@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
@@ -6,46 +6,113 @@ use serde::{Deserialize, Serialize};
 
 use super::dynamo::{DynamoStore, Item};
 use super::entity::{from_item, to_item, Entity, Key};
-use super::errors::StoreError;
+use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::page::PageRequest;
 use super::transact::Part;
-use crate::domain::{BandwidthDay, DailyRollup, MonthlyRollup, OrgId, UsageRecord, UserDay, CATALOG};
+use crate::domain::{
+    days_of_month, month_of, parse_month, BandwidthDay, DailyRollup, MonthlyRollup, OrgId, RolledMonth,
+    UsageRecord, UserDay, CATALOG,
+};
 use crate::error::Result;
 
-/// How many day marks [`DynamoStore::clear_dirty_days`] clears in one call: the
-/// items one TransactWriteItems takes.
-pub const CLEAR_AT_ONCE: usize = 100;
-
-/// A day of one org's service that has records newer than its rollup: the mark
-/// waiting for the rollup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DirtyDay {
+/// A month of one org's service with records newer than its rollup: the mark
+/// waiting for the rollup, which rolls the whole month up again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyMonth {
     pub org_id: OrgId,
     pub service: String,
-    pub date: chrono::NaiveDate,
-    /// When it was last touched: clearing it only succeeds if no record came since.
+    /// The month's first day.
+    pub month: NaiveDate,
+    /// The last write that marked it (each write's own): clearing the mark only
+    /// succeeds if no write came since.
     pub touched: String,
+    /// The days that writes named since the month was last rolled up.
+    pub days: BTreeSet<NaiveDate>,
 }
 
-/// `USAGE_DIRTY#<shard>` / `<org_id>#<service>#<date>`, the shard by org
+/// The mark's attributes other than `days` (a string set, read on its own).
+#[derive(Serialize, Deserialize)]
+struct StoredMark {
+    org_id: OrgId,
+    service: String,
+    /// `yyyy-mm`.
+    month: String,
+    touched: String,
+}
+
+/// `USAGE_DIRTY#<shard>` / `<org_id>#<service>#<yyyy-mm>`, the shard by org
 /// ([`keys::dirty_shard`]).
-impl Entity for DirtyDay {
-    const TYPE: &'static str = "DirtyUsageDay";
+impl Entity for StoredMark {
+    const TYPE: &'static str = "DirtyUsageMonth";
 
     fn key(&self) -> Key {
-        Key::new(
-            keys::dirty_pk(keys::dirty_shard(&self.org_id)),
-            keys::dirty_sk(&self.org_id, &self.service, &self.date),
-        )
+        mark_key(&self.org_id, &self.service, &self.month)
     }
 }
 
-/// Where a walk over the day markers of a range of shards has got to: the shards
+fn mark_key(org: &OrgId, service: &str, month: &str) -> Key {
+    Key::new(keys::dirty_pk(keys::dirty_shard(org)), keys::dirty_sk(org, service, month))
+}
+
+impl DirtyMonth {
+    pub fn key(&self) -> Key {
+        mark_key(&self.org_id, &self.service, &month_of(self.month))
+    }
+
+    fn of(mut item: Item) -> Result<Self> {
+        let days = match item.remove(DAYS) {
+            Some(AttributeValue::Ss(days)) => days
+                .iter()
+                .map(|day| day.parse::<NaiveDate>().map_err(|e| corrupt(StoredMark::TYPE, e)))
+                .collect::<Result<_>>()?,
+            // Every write that marks a month names at least one day.
+            other => return Err(corrupt(StoredMark::TYPE, format!("days is {other:?}"))),
+        };
+        let stored: StoredMark = from_item(item)?;
+        let month = parse_month(&stored.month)
+            .ok_or_else(|| corrupt(StoredMark::TYPE, format!("month {:?}", stored.month)))?;
+        Ok(Self { org_id: stored.org_id, service: stored.service, month, touched: stored.touched, days })
+    }
+}
+
+/// The mark's set of days.
+const DAYS: &str = "days";
+
+/// What every write that marks a month sets: who it is, the write that touched it
+/// last, and the days it names added to the set (an `ADD` to a set is atomic, so
+/// concurrent writes lose none).
+const MARK_UPDATE: &str = "SET #entity = :entity, #org = :org, #service = :service, #month = :month, \
+                           #touched = :touched ADD #days :days";
+
+/// The names and values of [`MARK_UPDATE`] for one month's days.
+fn mark_values(
+    org: &OrgId,
+    service: &str,
+    month: &str,
+    days: &BTreeSet<NaiveDate>,
+    touched: &str,
+) -> [(&'static str, &'static str, AttributeValue); 6] {
+    [
+        ("#entity", keys::ENTITY, AttributeValue::S(StoredMark::TYPE.into())),
+        ("#org", "org_id", AttributeValue::S(org.to_string())),
+        ("#service", "service", AttributeValue::S(service.into())),
+        ("#month", "month", AttributeValue::S(month.into())),
+        ("#touched", "touched", AttributeValue::S(touched.into())),
+        ("#days", DAYS, AttributeValue::Ss(days.iter().map(NaiveDate::to_string).collect())),
+    ]
+}
+
+/// The placeholder of an attribute's value in [`MARK_UPDATE`]: `#x` is set to `:x`.
+fn value_name(name: &str) -> String {
+    format!(":{}", &name[1..])
+}
+
+/// Where a walk over the month marks of a range of shards has got to: the shards
 /// in turn, a page of one and then of the next (so that the rollup's writes and
-/// deletes, which follow the markers, spread over the shards' partitions rather than
-/// pressing on one), each shard in sort-key order. A marker is met at most once in a
-/// walk, so one left in place (its day failed, or a record touched it meanwhile)
+/// deletes, which follow the marks, spread over the shards' partitions rather than
+/// pressing on one), each shard in sort-key order. A mark is met at most once in a
+/// walk, so one left in place (its month failed, or a record touched it meanwhile)
 /// waits for the next walk rather than being read again.
 #[derive(Debug, Clone)]
 pub struct DirtyScan {
@@ -76,14 +143,6 @@ impl DirtyScan {
     }
 }
 
-/// The shared start of the sort keys of one month of one org's service:
-/// `<org_id>#<service>#<yyyy-mm>-`.
-fn month_prefix(day: &DirtyDay) -> String {
-    let date = keys::dirty_sk(&day.org_id, &day.service, &day.date);
-    // `<date>` is `yyyy-mm-dd`: drop the day.
-    date[..date.len() - 2].to_string()
-}
-
 /// `USAGE#<org_id>#<service>#<date>` / `USER#<user_hash>`.
 impl Entity for UserDay {
     const TYPE: &'static str = "UserDay";
@@ -102,41 +161,118 @@ impl Entity for BandwidthDay {
     }
 }
 
-/// `ROLLUP#<org_id>#<service>` / `DAY#<date>`.
-impl Entity for DailyRollup {
-    const TYPE: &'static str = "DailyRollup";
+/// One day of a month's rollup item: a [`DailyRollup`] without what the month
+/// item already says (org and service).
+#[derive(Serialize, Deserialize)]
+struct StoredDay {
+    date: NaiveDate,
+    assigned: u32,
+    daily_active_users: u32,
+    purchased: u32,
+    overage: u32,
+    used_gb: f64,
+}
 
-    fn key(&self) -> Key {
-        Key::new(keys::rollup_pk(&self.org_id, &self.service), keys::day_sk(&self.date))
-    }
+/// A month's rollup and its days: one item, so that the rollup writes a month once
+/// rather than once a day, and a trend reads its days with its months.
+#[derive(Serialize, Deserialize)]
+struct StoredMonth {
+    #[serde(flatten)]
+    month: MonthlyRollup,
+    #[serde(default)]
+    days: Vec<StoredDay>,
 }
 
 /// `ROLLUP#<org_id>#<service>` / `MONTH#<yyyy-mm>`.
-impl Entity for MonthlyRollup {
+impl Entity for StoredMonth {
     const TYPE: &'static str = "MonthlyRollup";
 
     fn key(&self) -> Key {
-        Key::new(keys::rollup_pk(&self.org_id, &self.service), keys::month_sk(&self.month))
+        Key::new(keys::rollup_pk(&self.month.org_id, &self.month.service), keys::month_sk(&self.month.month))
+    }
+}
+
+impl From<&RolledMonth> for StoredMonth {
+    fn from(rolled: &RolledMonth) -> Self {
+        let days = rolled
+            .days
+            .iter()
+            .map(|d| StoredDay {
+                date: d.date,
+                assigned: d.assigned,
+                daily_active_users: d.daily_active_users,
+                purchased: d.purchased,
+                overage: d.overage,
+                used_gb: d.used_gb,
+            })
+            .collect();
+        Self { month: rolled.month.clone(), days }
+    }
+}
+
+impl From<StoredMonth> for RolledMonth {
+    fn from(stored: StoredMonth) -> Self {
+        let month = stored.month;
+        let days = stored
+            .days
+            .into_iter()
+            .map(|d| DailyRollup {
+                org_id: month.org_id.clone(),
+                service: month.service.clone(),
+                date: d.date,
+                assigned: d.assigned,
+                daily_active_users: d.daily_active_users,
+                purchased: d.purchased,
+                overage: d.overage,
+                used_gb: d.used_gb,
+            })
+            .collect();
+        Self { month, days }
     }
 }
 
 impl DynamoStore {
-    /// Marks a day for the next rollup, as a write to go into another change's
-    /// transaction (an entitlement that changes what was purchased that month).
+    /// Marks the month of `first` for the next rollup, as a write to go into another
+    /// change's transaction (an entitlement that changes what was purchased that month).
     pub(super) fn dirty_write(
         &self,
         org: &OrgId,
         service: &str,
-        date: NaiveDate,
+        first: NaiveDate,
         touched: &str,
     ) -> Result<super::transact::Write> {
-        let dirty = DirtyDay {
-            org_id: org.clone(),
-            service: service.to_string(),
-            date,
-            touched: touched.to_string(),
-        };
-        self.put_when(Part::DirtyDay, to_item(&dirty)?, None, &[])
+        let month = month_of(first);
+        let mut update = aws_sdk_dynamodb::types::Update::builder().update_expression(MARK_UPDATE);
+        for (name, attribute, value) in mark_values(org, service, &month, &BTreeSet::from([first]), touched) {
+            update = update
+                .expression_attribute_names(name, attribute)
+                .expression_attribute_values(value_name(name), value);
+        }
+        self.update(Part::DirtyMonth, &mark_key(org, service, &month), update)
+    }
+
+    /// Marks a month for the next rollup, after its records are written.
+    async fn mark(
+        &self,
+        org: &OrgId,
+        service: &str,
+        month: &str,
+        days: &BTreeSet<NaiveDate>,
+        touched: &str,
+    ) -> Result<()> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(mark_key(org, service, month).item()))
+            .update_expression(MARK_UPDATE);
+        for (name, attribute, value) in mark_values(org, service, month, days, touched) {
+            update = update
+                .expression_attribute_names(name, attribute)
+                .expression_attribute_values(value_name(name), value);
+        }
+        update.send().await.map_err(StoreError::from_sdk)?;
+        Ok(())
     }
 }
 
@@ -147,33 +283,40 @@ fn record_item(record: &UsageRecord) -> Result<(Key, Item)> {
     })
 }
 
+/// Month marks written at once by [`DynamoStore::put_records`].
+const MARKS_AT_ONCE: usize = 8;
+
 impl DynamoStore {
-    /// Stores the records and marks their days for the rollup. A repeated record
-    /// overwrites itself.
+    /// Stores the records, then marks their months for the rollup (after: a mark the
+    /// rollup reads stands for records it can read). A repeated record overwrites
+    /// itself.
     pub async fn put_records(&self, records: &[UsageRecord], touched: &str) -> Result<()> {
+        use futures::stream::{self, StreamExt, TryStreamExt};
         // One write per key: a batch may not name a key twice, and the last record wins.
         let mut items: BTreeMap<(String, String), Item> = BTreeMap::new();
+        let mut months: BTreeMap<(OrgId, String, String), BTreeSet<NaiveDate>> = BTreeMap::new();
         for record in records {
             let (key, item) = record_item(record)?;
             items.insert((key.pk, key.sk), item);
-            let dirty = DirtyDay {
-                org_id: record.org_id().clone(),
-                service: record.service().to_string(),
-                date: record.date(),
-                touched: touched.to_string(),
-            };
-            let Key { pk, sk } = dirty.key();
-            items.insert((pk, sk), to_item(&dirty)?);
+            let month = (record.org_id().clone(), record.service().to_string(), month_of(record.date()));
+            months.entry(month).or_default().insert(record.date());
         }
-        self.batch_put(items.into_values().collect()).await
+        self.batch_put(items.into_values().collect()).await?;
+        // Owned: a closure taking references makes the future not `Send` for every
+        // lifetime (a known rustc limitation with higher-ranked closures).
+        stream::iter(months)
+            .map(|((org, service, month), days)| async move {
+                self.mark(&org, &service, &month, &days, touched).await
+            })
+            .buffer_unordered(MARKS_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
     }
 
-    /// The next page of day markers of the walk, read consistently: about `limit`
-    /// of one shard (then the walk turns to the next shard), and the rest of the
-    /// last marker's month, so that a month's days come in one page and its rollup
-    /// reads them once; none once every shard is read.
-    pub async fn dirty_days(&self, scan: &mut DirtyScan, limit: u32) -> Result<Vec<DirtyDay>> {
-        let mut found: Vec<DirtyDay> = Vec::new();
+    /// The next page of month marks of the walk, read consistently: up to `limit` of
+    /// one shard (then the walk turns to the next shard); none once every shard is read.
+    pub async fn dirty_months(&self, scan: &mut DirtyScan, limit: u32) -> Result<Vec<DirtyMonth>> {
         let count = scan.shards.len();
         // Shards read to their end are passed over; an empty one gives nothing.
         for _ in 0..count {
@@ -183,97 +326,31 @@ impl DynamoStore {
             let pk = keys::dirty_pk(scan.first + index as u32);
             let page = PageRequest { limit, after };
             let (items, next) = self.query_items_consistent(&pk, "", &page, true).await?;
-            for item in items {
-                found.push(from_item(item)?);
-            }
-            // The rest of the last marker's month, if the page cut it.
-            let next = match (next, found.last()) {
-                (Some(cursor), Some(last)) => {
-                    let prefix = month_prefix(last);
-                    let mut rest = PageRequest { limit: 32, after: Some(cursor) };
-                    loop {
-                        let (items, more) = self.query_items_consistent(&pk, &prefix, &rest, true).await?;
-                        for item in items {
-                            found.push(from_item(item)?);
-                        }
-                        match more {
-                            Some(cursor) => rest.after = Some(cursor),
-                            None => break,
-                        }
-                    }
-                    // Where the shard goes on: after the last marker read.
-                    found.last().map(|last| {
-                        let Key { pk, sk } = last.key();
-                        super::dynamo::cursor_of(
-                            [
-                                (keys::PK.to_string(), AttributeValue::S(pk)),
-                                (keys::SK.to_string(), AttributeValue::S(sk)),
-                            ]
-                            .into_iter()
-                            .collect(),
-                        )
-                    })
-                }
-                (next, _) => next,
-            };
             if let Some(cursor) = next {
                 scan.shards[index] = Some(Some(cursor));
             }
-            if !found.is_empty() {
-                break;
+            if !items.is_empty() {
+                return items.into_iter().map(DirtyMonth::of).collect();
             }
         }
-        Ok(found)
+        Ok(Vec::new())
     }
 
-    /// Clears the mark unless a newer record touched the day meanwhile.
-    pub async fn clear_dirty(&self, day: &DirtyDay) -> Result<()> {
+    /// Clears the mark unless a write touched the month meanwhile (then it stays
+    /// for the next run).
+    pub async fn clear_dirty(&self, mark: &DirtyMonth) -> Result<()> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(day.key().item()))
+            .set_key(Some(mark.key().item()))
             .condition_expression("touched = :touched")
-            .expression_attribute_values(":touched", AttributeValue::S(day.touched.clone()))
+            .expression_attribute_values(":touched", AttributeValue::S(mark.touched.clone()))
             .send()
             .await;
         match result.map_err(StoreError::from_sdk) {
-            // Touched again since: the next run picks it up.
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(other) => Err(other.into()),
-        }
-    }
-
-    /// [`Self::clear_dirty`] for up to [`CLEAR_AT_ONCE`] days in one call: one
-    /// transaction of conditional deletes (BatchWriteItem takes no condition). If a
-    /// record touched one of them meanwhile, the transaction as a whole is refused,
-    /// and each mark is then cleared on its own, so the touched one stays.
-    pub async fn clear_dirty_days(&self, days: &[DirtyDay]) -> Result<()> {
-        if days.len() <= 1 {
-            return match days.first() {
-                Some(day) => self.clear_dirty(day).await,
-                None => Ok(()),
-            };
-        }
-        let deletes = days
-            .iter()
-            .map(|day| {
-                self.delete_if(
-                    Part::DirtyDay,
-                    &day.key(),
-                    "touched = :touched",
-                    &[(":touched", AttributeValue::S(day.touched.clone()))],
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        match self.transact(deletes).await? {
-            super::transact::Transacted::Committed => Ok(()),
-            super::transact::Transacted::ConditionFailed(_) => {
-                for day in days {
-                    self.clear_dirty(day).await?;
-                }
-                Ok(())
-            }
         }
     }
 
@@ -281,56 +358,51 @@ impl DynamoStore {
         self.query_all_consistent(&keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX).await
     }
 
-    /// The day's gateway bandwidth in MB, if reported.
-    pub async fn bandwidth(&self, org: &OrgId, date: NaiveDate) -> Result<Option<f64>> {
-        let day: Option<BandwidthDay> = self
-            .get(Key::new(keys::usage_pk(org, crate::domain::GATEWAY, &date), keys::BANDWIDTH_SK))
+    /// The gateway bandwidth in MB of each day of the month that `first` starts
+    /// that has it: one call.
+    pub async fn bandwidth_of_month(
+        &self,
+        org: &OrgId,
+        first: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, f64>> {
+        let keys = days_of_month(first)
+            .map(|date| Key::new(keys::usage_pk(org, crate::domain::GATEWAY, &date), keys::BANDWIDTH_SK))
+            .collect();
+        let days: Vec<BandwidthDay> = self.batch_get(keys).await?;
+        Ok(days.into_iter().map(|day| (day.date, day.bandwidth_mb)).collect())
+    }
+
+    /// Writes months with their days, 25 a call (plain puts: a rollup replaces the
+    /// one before).
+    pub async fn put_months(&self, months: &[RolledMonth]) -> Result<()> {
+        self.batch_put(months.iter().map(|m| to_item(&StoredMonth::from(m))).collect::<Result<_>>()?).await
+    }
+
+    /// The rolled-up months from `from` to `to` (`yyyy-mm`, inclusive) with their
+    /// days, in order; a month never rolled up is missing.
+    pub async fn months(&self, org: &OrgId, service: &str, from: &str, to: &str) -> Result<Vec<RolledMonth>> {
+        let stored: Vec<StoredMonth> = self
+            .query_range(None, &keys::rollup_pk(org, service), &keys::month_sk(from), &keys::month_sk(to))
             .await?;
-        Ok(day.map(|d| d.bandwidth_mb))
+        Ok(stored.into_iter().map(RolledMonth::from).collect())
     }
 
-    /// Writes daily rollups, 25 a call (plain puts: a rollup replaces the one before).
-    pub async fn put_dailies(&self, rollups: &[DailyRollup]) -> Result<()> {
-        self.batch_put(rollups.iter().map(to_item).collect::<Result<_>>()?).await
-    }
-
-    /// Writes monthly rollups, 25 a call.
-    pub async fn put_monthlies(&self, rollups: &[MonthlyRollup]) -> Result<()> {
-        self.batch_put(rollups.iter().map(to_item).collect::<Result<_>>()?).await
-    }
-
-    pub async fn daily_rollups(
-        &self,
-        org: &OrgId,
-        service: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DailyRollup>> {
-        self.query_range(None, &keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to)).await
-    }
-
-    /// [`Self::daily_rollups`], read consistently: the rollup reads the days it has
-    /// just written.
-    pub async fn daily_rollups_consistent(
-        &self,
-        org: &OrgId,
-        service: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DailyRollup>> {
-        self.query_range_consistent(&keys::rollup_pk(org, service), &keys::day_sk(&from), &keys::day_sk(&to))
-            .await
-    }
-
-    pub async fn monthly_rollups(
+    /// [`Self::months`], read consistently: the rollup reads the months it has written.
+    pub async fn months_consistent(
         &self,
         org: &OrgId,
         service: &str,
         from: &str,
         to: &str,
-    ) -> Result<Vec<MonthlyRollup>> {
-        self.query_range(None, &keys::rollup_pk(org, service), &keys::month_sk(from), &keys::month_sk(to))
-            .await
+    ) -> Result<Vec<RolledMonth>> {
+        let stored: Vec<StoredMonth> = self
+            .query_range_consistent(
+                &keys::rollup_pk(org, service),
+                &keys::month_sk(from),
+                &keys::month_sk(to),
+            )
+            .await?;
+        Ok(stored.into_iter().map(RolledMonth::from).collect())
     }
 
     /// The services an org has rollups for.
@@ -354,21 +426,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_month_prefix_covers_the_days_of_that_month_only() {
-        let day = |date: &str| DirtyDay {
-            org_id: OrgId::parse("12345678").unwrap(),
+    fn a_mark_reads_back_from_its_attributes() {
+        let org = OrgId::parse("12345678").unwrap();
+        let days: BTreeSet<NaiveDate> =
+            ["2026-03-09", "2026-03-01"].iter().map(|d| d.parse().unwrap()).collect();
+        let mut item: Item = mark_values(&org, "daas", "2026-03", &days, "t1")
+            .into_iter()
+            .map(|(_, attribute, value)| (attribute.to_string(), value))
+            .collect();
+        item.extend(mark_key(&org, "daas", "2026-03").item());
+        let mark = DirtyMonth::of(item.clone()).unwrap();
+        assert_eq!(mark.month, "2026-03-01".parse::<NaiveDate>().unwrap());
+        assert_eq!((mark.touched.as_str(), mark.days.clone()), ("t1", days));
+        assert_eq!(mark.key().sk, "12345678#daas#2026-03");
+        assert_eq!(mark.key().pk, keys::dirty_pk(keys::dirty_shard(&org)));
+        item.remove(DAYS);
+        assert!(DirtyMonth::of(item).is_err(), "a mark names its days");
+    }
+
+    #[test]
+    fn a_month_item_keeps_its_days() {
+        let org = OrgId::parse("12345678").unwrap();
+        let mut month = MonthlyRollup::empty(org.clone(), "daas", "2026-03".into());
+        month.assigned = 4;
+        month.used_gb = 1.5;
+        let day = DailyRollup {
+            org_id: org,
             service: "daas".into(),
-            date: date.parse().unwrap(),
-            touched: String::new(),
+            date: "2026-03-09".parse().unwrap(),
+            assigned: 4,
+            daily_active_users: 2,
+            purchased: 3,
+            overage: 1,
+            used_gb: 0.25,
         };
-        let prefix = month_prefix(&day("2026-03-09"));
-        assert_eq!(prefix, "12345678#daas#2026-03-");
-        for date in ["2026-03-01", "2026-03-31"] {
-            assert!(day(date).key().sk.starts_with(&prefix));
-        }
-        for date in ["2026-02-28", "2026-04-01"] {
-            assert!(!day(date).key().sk.starts_with(&prefix));
-        }
+        let rolled = RolledMonth { month, days: vec![day] };
+        let item = to_item(&StoredMonth::from(&rolled)).unwrap();
+        assert_eq!(item[keys::SK].as_s().unwrap(), "MONTH#2026-03");
+        let back: StoredMonth = from_item(item).unwrap();
+        assert_eq!(RolledMonth::from(back), rolled);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::access;
 use crate::domain::{
-    days_of_month, month_of, months_between, parse_month, round_gb, service, Caller, DailyRollup,
-    GatewayCommitment, MeteredBy, MonthlyRollup, Org, OrgId, Permission, Term,
+    month_of, months_between, parse_month, round_gb, service, Caller, DailyRollup, GatewayCommitment,
+    MeteredBy, MonthlyRollup, Org, OrgId, Permission, Term,
 };
 use crate::error::{AppError, Result};
 use crate::store::DynamoStore;
@@ -50,10 +50,6 @@ impl MonthRange {
             return Err(AppError::invalid(format!("a range covers at most {MAX_MONTHS} months")));
         }
         Ok(Self { from, to, current: today.with_day(1).unwrap_or(today) })
-    }
-
-    pub fn last_day(&self) -> NaiveDate {
-        days_of_month(self.to).last().unwrap_or(self.to)
     }
 }
 
@@ -152,13 +148,18 @@ pub async fn rollups(
     range: &MonthRange,
 ) -> Result<Rollups> {
     let offering = service(service_id)?;
-    let stored =
-        usage.monthly_rollups(org, offering.service, &month_of(range.from), &month_of(range.to)).await?;
-    let daily = usage.daily_rollups(org, offering.service, range.from, range.last_day()).await?;
+    let stored = usage.months(org, offering.service, &month_of(range.from), &month_of(range.to)).await?;
+    // Whole months: every day of a month read is in the range.
+    let mut monthly = Vec::with_capacity(stored.len());
+    let mut daily = Vec::new();
+    for rolled in stored {
+        monthly.push(rolled.month);
+        daily.extend(rolled.days);
+    }
     Ok(Rollups {
         service: offering.service.to_string(),
         metered_by: offering.metered_by,
-        monthly: months_filled(range, stored, org, offering.service),
+        monthly: months_filled(range, monthly, org, offering.service),
         daily,
         current_month: month_of(range.current),
     })

@@ -1,7 +1,8 @@
-//! The scheduled rollup: every day with records newer than its rollup is rolled up
-//! again, then its month. The result depends only on the records and entitlements,
-//! so running it twice gives the same rollups, and a record that arrives late for an
-//! earlier day is picked up by the next run.
+//! The scheduled rollup: every month with records newer than its rollup is rolled
+//! up again as a whole, its days with it, from its records and the org's
+//! entitlements. The result depends only on those, so running it twice gives the
+//! same rollups, and a record that arrives late for an earlier day is picked up by
+//! the next run.
 
 use super::Context;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -11,25 +12,27 @@ use serde::Serialize;
 
 use crate::domain::{
     days_of_month, mb_to_gb, month_of, overage, overage_gb, round_gb, DailyRollup, Entitlement,
-    GatewayCommitment, Kind, MonthlyRollup, OrgId, Term, GATEWAY,
+    GatewayCommitment, Kind, MonthlyRollup, OrgId, RolledMonth, Term, UserDay, GATEWAY,
 };
-use crate::error::Result;
-use crate::store::{DirtyDay, DirtyScan};
+use crate::error::{AppError, Result};
+use crate::store::{DirtyMonth, DirtyScan};
 
-/// Marked days read, and rolled up, at once.
-pub const BATCH: u32 = 200;
-const MAX_BATCHES: usize = 10_000;
+/// Marked months read, and rolled up, at once: up to about two thousand day reads,
+/// so the steps between batches (entitlements, writes, clearing) cost little
+/// beside them.
+pub const BATCH: u32 = 64;
+const MAX_BATCHES: usize = 100_000;
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct RollupReport {
-    /// Days rolled up, with every month they feed, and their marks cleared.
+    /// Days named by the marks cleared: rolled up, with every month they feed.
     pub days: usize,
     /// Months rolled up.
     pub months: usize,
-    /// Days left marked for the next run because they, or a month they feed, could
-    /// not be rolled up (each failure is logged).
+    /// Days left marked for the next run because their month, or a month it feeds,
+    /// could not be rolled up (each failure is logged).
     pub failed: usize,
-    /// The run stopped at its deadline with markers still unread: the next run goes on.
+    /// The run stopped at its deadline with marks still unread: the next run goes on.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unfinished: bool,
 }
@@ -37,8 +40,8 @@ pub struct RollupReport {
 /// A month of an org's service, by its first day.
 type Month = (OrgId, String, NaiveDate);
 
-fn month_of_day(day: &DirtyDay) -> Month {
-    (day.org_id.clone(), day.service.clone(), day.date.with_day(1).unwrap_or(day.date))
+fn month_of_mark(mark: &DirtyMonth) -> Month {
+    (mark.org_id.clone(), mark.service.clone(), mark.month)
 }
 
 /// Whether `month` must wait because a month of its series failed in this run: the
@@ -50,13 +53,13 @@ fn blocked(failed: &BTreeSet<Month>, (org, service, first): &Month) -> bool {
         .any(|(o, s, f)| o == org && s == service && (f == first || (service == GATEWAY && f <= first)))
 }
 
-fn log_failure(org: &OrgId, service: &str, what: &str, when: &str, code: &str) {
+fn log_failure(org: &OrgId, service: &str, month: NaiveDate, code: &str) {
     tracing::warn!(
         org_id = %org,
         service,
-        date = when,
+        month = month_of(month),
         code,
-        "usage rollup: the {what} could not be rolled up; it stays marked for the next run"
+        "usage rollup: the month could not be rolled up; it stays marked for the next run"
     );
 }
 
@@ -101,15 +104,16 @@ fn billing_period_start(entitlement: Option<&Entitlement>, month: NaiveDate) -> 
     }
 }
 
-/// How many days (and months) are rolled up at once: the work is I/O, one query or
-/// write after another, so doing several side by side is what keeps a year of a
-/// hundred customers inside one scheduled invocation.
+/// How many reads (a day of a user-metered month, or a gateway series) and writes
+/// run at once: the work is I/O, one query or write after another, so doing several
+/// side by side is what keeps a year of a hundred customers inside one scheduled
+/// invocation.
 pub const CONCURRENCY: usize = 16;
 
-/// Daily or monthly rollups written in one BatchWriteItem.
+/// Months (each with its days) written in one BatchWriteItem.
 pub const WRITE_AT_ONCE: usize = 25;
 
-/// One invocation's share of the work: the shards of day markers it walks and when
+/// One invocation's share of the work: the shards of month marks it walks and when
 /// it stops taking new batches. What it leaves stays marked for the next run.
 #[derive(Debug, Clone)]
 pub struct Share {
@@ -129,16 +133,16 @@ pub async fn run(cx: &Context<'_>) -> Result<RollupReport> {
     run_share(cx, &Share::all()).await
 }
 
-/// One run over a share. A day whose rollup fails (or whose org's entitlements
-/// cannot be read) is logged and left marked, and its month is not rolled up from a
-/// partial picture in this run; the other days go on. The markers are read as one
-/// walk over the shards, so a day left marked is not read again in this run: the
-/// next run retries it. Past `until`, no new batch starts.
+/// One run over a share. A month whose rollup fails (a day's records, or the org's
+/// entitlements, cannot be read, or its write fails) is logged and left marked; the
+/// other months go on. The marks are read as one walk over the shards, so a month
+/// left marked is not read again in this run: the next run retries it. Past
+/// `until`, no new batch starts.
 pub async fn run_share(cx: &Context<'_>, share: &Share) -> Result<RollupReport> {
     use futures::FutureExt;
     let mut report = RollupReport::default();
     let mut scan = DirtyScan::of_shards(share.shards.clone());
-    // Months of this run that could not be rolled up: a day of theirs failed, or they did.
+    // Months of this run that could not be rolled up.
     let mut failed_months: BTreeSet<Month> = BTreeSet::new();
     for _ in 0..MAX_BATCHES {
         if share.until.is_some_and(|until| std::time::Instant::now() >= until) {
@@ -147,17 +151,16 @@ pub async fn run_share(cx: &Context<'_>, share: &Share) -> Result<RollupReport> 
         }
         // Boxed, as the batch is: the SDK's futures nest deep, and a Lambda's `main`
         // must stay within the compiler's limit on how deep a future's type goes.
-        let dirty = cx.store.dirty_days(&mut scan, BATCH).boxed().await?;
-        if dirty.is_empty() {
+        let marks = cx.store.dirty_months(&mut scan, BATCH).boxed().await?;
+        if marks.is_empty() {
             break;
         }
-        roll_batch(cx, &dirty, &mut failed_months, &mut report).boxed().await;
+        roll_batch(cx, &marks, &mut failed_months, &mut report).boxed().await;
     }
     Ok(report)
 }
 
-/// What the rollup keeps of a user-metered day it has read: what that day's month
-/// needs, so the month is rolled up without reading the day again.
+/// What the rollup keeps of a user-metered day it has read.
 #[derive(Debug, Default)]
 struct DayUsers {
     assigned: u32,
@@ -166,8 +169,8 @@ struct DayUsers {
 }
 
 impl DayUsers {
-    /// `None` for a day without records (it does not count towards the month).
-    fn of(users: Vec<crate::domain::UserDay>) -> Option<Self> {
+    /// `None` for a day without records (it has no daily rollup).
+    fn of(users: Vec<UserDay>) -> Option<Self> {
         if users.is_empty() {
             return None;
         }
@@ -177,22 +180,32 @@ impl DayUsers {
     }
 }
 
-/// The user-metered days read in a batch, by series (org and service) and date.
-type DaysRead = HashMap<(OrgId, String), HashMap<NaiveDate, Option<DayUsers>>>;
+/// One call's worth of a batch's reads: a day of a user-metered month, or a whole
+/// gateway series (its months one after another: each one's cumulative use builds
+/// on the one before).
+enum Read {
+    Day(Month, NaiveDate),
+    Gateway(OrgId, BTreeSet<NaiveDate>),
+}
 
-/// Rolls up one batch of marked days and their months, and clears the marks of those
-/// done; what fails is logged, counted and added to `failed_months`. Per day, the
-/// read is the only call of its own: rollups are written 25 a call, a month once
-/// per batch from the days already read, and the marks cleared 100 a call.
+enum ReadOutcome {
+    Day(Month, NaiveDate, Result<Option<DayUsers>, &'static str>),
+    Gateway(Vec<RolledMonth>, Option<(Month, &'static str)>),
+}
+
+/// Rolls up one batch of marked months (and, for the gateway, the later months they
+/// feed), writes them 25 a call, and clears the marks of those done; what fails is
+/// logged, counted and added to `failed_months`. The day reads of every month of
+/// the batch run [`CONCURRENCY`] at a time.
 async fn roll_batch(
     cx: &Context<'_>,
-    dirty: &[DirtyDay],
+    marks: &[DirtyMonth],
     failed_months: &mut BTreeSet<Month>,
     report: &mut RollupReport,
 ) {
     use futures::stream::{self, StreamExt};
     // Entitlements change rarely; one read per org per batch is enough.
-    let orgs: BTreeSet<OrgId> = dirty.iter().map(|day| day.org_id.clone()).collect();
+    let orgs: BTreeSet<OrgId> = marks.iter().map(|mark| mark.org_id.clone()).collect();
     let entitlements_by_org: HashMap<OrgId, Result<Vec<Entitlement>, &'static str>> = stream::iter(orgs)
         .map(|org| async move {
             let found = cx.store.entitlements_of_consistent(&org).await.map_err(|e| e.code());
@@ -206,118 +219,89 @@ async fn roll_batch(
         Some(Ok(found)) => found.as_slice(),
         _ => &[],
     };
-    // By index: a closure taking a reference makes the future not `Send` for
-    // every lifetime (a known rustc limitation with higher-ranked closures).
-    type DayOutcome = Result<(DailyRollup, Option<Option<DayUsers>>), &'static str>;
-    let outcomes: Vec<(usize, DayOutcome)> = stream::iter(0..dirty.len())
-        .map(|i| async move {
-            let day = &dirty[i];
-            let outcome = async {
-                let entitlements = match by_org.get(&day.org_id) {
-                    Some(Err(code)) => return Err(*code),
-                    Some(Ok(found)) => found.as_slice(),
-                    None => &[],
-                };
-                daily(cx, entitlements, &day.org_id, &day.service, day.date).await.map_err(|e| e.code())
-            }
-            .await;
-            (i, outcome)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    let mut read: Vec<(usize, DailyRollup)> = Vec::new();
-    let mut days_read: DaysRead = HashMap::new();
-    for (i, outcome) in outcomes {
-        let day = &dirty[i];
-        match outcome {
-            Ok((rollup, users)) => {
-                if let Some(users) = users {
-                    days_read
-                        .entry((day.org_id.clone(), day.service.clone()))
-                        .or_default()
-                        .insert(day.date, users);
-                }
-                read.push((i, rollup));
-            }
-            Err(code) => {
-                log_failure(&day.org_id, &day.service, "day", &day.date.to_string(), code);
-                report.failed += 1;
-                failed_months.insert(month_of_day(day));
-            }
+    for mark in marks {
+        if let Some(Err(code)) = by_org.get(&mark.org_id) {
+            log_failure(&mark.org_id, &mark.service, mark.month, code);
+            failed_months.insert(month_of_mark(mark));
         }
     }
-    // The day rollups, 25 a call; a call that fails fails its days.
-    read.sort_by_key(|(i, _)| *i);
-    let chunks: Vec<(Vec<usize>, Vec<DailyRollup>)> =
-        read.chunks(WRITE_AT_ONCE).map(|chunk| chunk.iter().cloned().unzip()).collect();
-    let written: Vec<(Vec<usize>, Result<(), &'static str>)> = stream::iter(chunks)
-        .map(|(indexes, rollups)| async move {
-            let outcome = cx.store.put_dailies(&rollups).await.map_err(|e| e.code());
-            (indexes, outcome)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    let mut rolled: Vec<&DirtyDay> = Vec::new();
-    for (indexes, outcome) in written {
-        for i in indexes {
-            let day = &dirty[i];
-            match outcome {
-                Ok(()) => rolled.push(day),
-                Err(code) => {
-                    log_failure(&day.org_id, &day.service, "day", &day.date.to_string(), code);
-                    report.failed += 1;
-                    failed_months.insert(month_of_day(day));
-                }
-            }
-        }
-    }
-    // Each rolled-up day's month, and the months that month feeds.
-    let triggers: BTreeSet<Month> = rolled.iter().map(|d| month_of_day(d)).collect();
+    // Each marked month with the months rolled up for it.
+    let triggers: BTreeSet<Month> = marks.iter().map(month_of_mark).collect();
     let fed = expand_gateway_periods(cx, triggers, &entitlements).await;
-    // A month of a failed day waits; each month is rolled up once per batch, however
-    // many of its days the batch holds.
-    let mut by_series: BTreeMap<(OrgId, String), BTreeSet<NaiveDate>> = BTreeMap::new();
+    let mut to_roll: BTreeMap<(OrgId, String), BTreeSet<NaiveDate>> = BTreeMap::new();
     for month in fed.values().flatten() {
         if !blocked(failed_months, month) {
             let (org, service, first) = month.clone();
-            by_series.entry((org, service)).or_default().insert(first);
+            to_roll.entry((org, service)).or_default().insert(first);
         }
     }
-    let days_read = &days_read;
-    let series_outcomes: Vec<(Vec<MonthlyRollup>, Vec<Month>)> = stream::iter(by_series)
-        .map(|((org, service), firsts)| {
-            let entitlements = entitlements(&org);
-            async move {
-                let known = days_read.get(&(org.clone(), service.clone()));
-                let (mut done, mut failed) = (Vec::new(), Vec::new());
-                for first in firsts {
-                    match monthly(cx, entitlements, known, &org, &service, first).await {
-                        Ok(rollup) => done.push(rollup),
-                        Err(error) => {
-                            log_failure(&org, &service, "month", &month_of(first), error.code());
-                            failed.push((org.clone(), service.clone(), first));
-                            // Later gateway months would build on this one.
-                            if service == GATEWAY {
-                                break;
-                            }
-                        }
-                    }
+    // No record is dated after this: the days after it have none to read.
+    let latest = super::usage_ingest::latest_date(cx.clock.now());
+    let mut reads: Vec<Read> = Vec::new();
+    for ((org, service), firsts) in &to_roll {
+        if service == GATEWAY {
+            reads.push(Read::Gateway(org.clone(), firsts.clone()));
+            continue;
+        }
+        for first in firsts {
+            let month = (org.clone(), service.clone(), *first);
+            let days = days_of_month(*first).take_while(|date| *date <= latest);
+            reads.extend(days.map(|date| Read::Day(month.clone(), date)));
+        }
+    }
+    let outcomes: Vec<ReadOutcome> = stream::iter(reads)
+        .map(|read| async move {
+            match read {
+                Read::Day(month, date) => {
+                    let (org, service, _) = &month;
+                    let users = cx.store.user_days(org, service, date).await.map(DayUsers::of);
+                    ReadOutcome::Day(month, date, users.map_err(|e| e.code()))
                 }
-                (done, failed)
+                Read::Gateway(org, firsts) => {
+                    let (done, failed) = gateway_series(cx, entitlements(&org), &org, &firsts).await;
+                    ReadOutcome::Gateway(done, failed)
+                }
             }
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let mut months: Vec<MonthlyRollup> = Vec::new();
-    for (done, failed) in series_outcomes {
-        months.extend(done);
-        failed_months.extend(failed);
+    // Every user-metered month is rolled up, even one with no day to read yet.
+    let mut days_read: BTreeMap<Month, BTreeMap<NaiveDate, Option<DayUsers>>> = to_roll
+        .iter()
+        .filter(|((_, service), _)| service != GATEWAY)
+        .flat_map(|((org, service), firsts)| {
+            firsts.iter().map(|first| (org.clone(), service.clone(), *first))
+        })
+        .map(|month| (month, BTreeMap::new()))
+        .collect();
+    let mut months: Vec<RolledMonth> = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            ReadOutcome::Day(month, date, Ok(users)) => {
+                days_read.entry(month).or_default().insert(date, users);
+            }
+            ReadOutcome::Day(month, _, Err(code)) => {
+                if failed_months.insert(month.clone()) {
+                    log_failure(&month.0, &month.1, month.2, code);
+                }
+            }
+            ReadOutcome::Gateway(done, failed) => {
+                months.extend(done);
+                if let Some((month, code)) = failed {
+                    log_failure(&month.0, &month.1, month.2, code);
+                    failed_months.insert(month);
+                }
+            }
+        }
+    }
+    for (month, days) in days_read {
+        if !failed_months.contains(&month) {
+            months.push(user_month(entitlements(&month.0), &month, &days));
+        }
     }
     let written = write_in_chunks(months, WRITE_AT_ONCE, |rollups| async move {
-        let outcome = cx.store.put_monthlies(&rollups).await;
+        let outcome = cx.store.put_months(&rollups).await;
         (rollups, outcome)
     })
     .await;
@@ -325,41 +309,42 @@ async fn roll_batch(
         match outcome {
             Ok(()) => report.months += rollups.len(),
             Err(error) => {
-                for rollup in rollups {
-                    log_failure(&rollup.org_id, &rollup.service, "month", &rollup.month, error.code());
-                    let first = NaiveDate::parse_from_str(&format!("{}-01", rollup.month), "%Y-%m-%d")
-                        .unwrap_or_default();
-                    failed_months.insert((rollup.org_id, rollup.service, first));
+                for rolled in rollups {
+                    let (org, service) = (rolled.month.org_id, rolled.month.service);
+                    let first = crate::domain::parse_month(&rolled.month.month).unwrap_or_default();
+                    log_failure(&org, &service, first, error.code());
+                    failed_months.insert((org, service, first));
                 }
             }
         }
     }
-    // A day's mark is cleared only once every month it feeds is rolled up.
-    let (clear, keep): (Vec<&DirtyDay>, Vec<&DirtyDay>) = rolled.into_iter().partition(|day| {
-        fed.get(&month_of_day(day)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
+    // A month's mark is cleared only once every month it feeds is rolled up.
+    let (clear, keep): (Vec<&DirtyMonth>, Vec<&DirtyMonth>) = marks.iter().partition(|mark| {
+        fed.get(&month_of_mark(mark)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
     });
-    report.failed += keep.len();
-    let clear: Vec<DirtyDay> = clear.into_iter().cloned().collect();
-    let cleared = write_in_chunks(clear, crate::store::CLEAR_AT_ONCE, |days| async move {
-        let outcome = cx.store.clear_dirty_days(&days).await;
-        (days, outcome)
-    })
-    .await;
-    for (days, outcome) in cleared {
+    report.failed += keep.iter().map(|mark| mark.days.len()).sum::<usize>();
+    // By index: a closure taking a reference makes the future not `Send` for every
+    // lifetime (a known rustc limitation with higher-ranked closures).
+    let clear = &clear;
+    let cleared: Vec<(usize, Result<()>)> = stream::iter(0..clear.len())
+        .map(|i| async move { (i, cx.store.clear_dirty(clear[i]).await) })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (i, outcome) in cleared {
+        let mark = clear[i];
         match outcome {
-            Ok(()) => report.days += days.len(),
+            Ok(()) => report.days += mark.days.len(),
             // Rolled up, but still marked: the next run does it again.
             Err(error) => {
-                for day in days {
-                    log_failure(&day.org_id, &day.service, "day's mark", &day.date.to_string(), error.code());
-                    report.failed += 1;
-                }
+                log_failure(&mark.org_id, &mark.service, mark.month, error.code());
+                report.failed += mark.days.len();
             }
         }
     }
 }
 
-/// Each month of the rolled-up days (the key) with the months rolled up for it: itself
+/// Each marked month (the key) with the months rolled up for it: itself
 /// and, for the gateway, whose cumulative use feeds every later month of its billing
 /// period, those too (up to the current month), in order.
 async fn expand_gateway_periods<'e>(
@@ -394,101 +379,112 @@ async fn expand_gateway_periods<'e>(
     all
 }
 
-async fn daily(
-    cx: &Context<'_>,
+/// A user-metered month and its days, from every day of the month read (`days`).
+fn user_month(
     entitlements: &[Entitlement],
-    org: &OrgId,
-    service: &str,
-    date: NaiveDate,
-) -> Result<(DailyRollup, Option<Option<DayUsers>>)> {
-    if service == GATEWAY {
-        let mb = cx.store.bandwidth(org, date).await?.unwrap_or(0.0);
-        let rollup = DailyRollup {
+    (org, service, first): &Month,
+    days: &BTreeMap<NaiveDate, Option<DayUsers>>,
+) -> RolledMonth {
+    let mut month = MonthlyRollup::empty(org.clone(), service, month_of(*first));
+    let mut daily = Vec::new();
+    let mut active: HashSet<&str> = HashSet::new();
+    for (date, users) in days {
+        let Some(users) = users else { continue };
+        let purchased = purchased_on(entitlements, service, *date);
+        daily.push(DailyRollup {
             org_id: org.clone(),
-            service: service.to_string(),
-            date,
-            assigned: 0,
-            daily_active_users: 0,
-            purchased: 0,
-            overage: 0,
-            used_gb: mb_to_gb(mb),
-        };
-        return Ok((rollup, None));
+            service: service.clone(),
+            date: *date,
+            assigned: users.assigned,
+            daily_active_users: users.active,
+            purchased,
+            overage: overage(users.assigned, purchased),
+            used_gb: 0.0,
+        });
+        month.assigned = month.assigned.max(users.assigned);
+        month.peak_daily_active_users = month.peak_daily_active_users.max(users.active);
+        month.purchased = month.purchased.max(purchased);
+        active.extend(users.active_users.iter().map(String::as_str));
     }
-    let users = DayUsers::of(cx.store.user_days(org, service, date).await?);
-    let (assigned, daily_active_users) = users.as_ref().map_or((0, 0), |u| (u.assigned, u.active));
-    let purchased = purchased_on(entitlements, service, date);
-    let rollup = DailyRollup {
-        org_id: org.clone(),
-        service: service.to_string(),
-        date,
-        assigned,
-        daily_active_users,
-        purchased,
-        overage: overage(assigned, purchased),
-        used_gb: 0.0,
-    };
-    Ok((rollup, Some(users)))
+    month.monthly_active_users = active.len() as u32;
+    month.overage = overage(month.assigned, month.purchased);
+    RolledMonth { month, days: daily }
 }
 
-/// The month's rollup; for a user-metered service, from the days in `known` (read
-/// in this batch) and a read of each other day of the month.
-async fn monthly(
+/// The gateway months `firsts` of one org, in order, each from its days' bandwidth
+/// (one read a month) and, for its cumulative use, the months before it in its
+/// billing period (as stored, or as just rolled up). Stops at the first month that
+/// fails: the later ones build on it.
+async fn gateway_series(
     cx: &Context<'_>,
     entitlements: &[Entitlement],
-    known: Option<&HashMap<NaiveDate, Option<DayUsers>>>,
     org: &OrgId,
-    service: &str,
-    first: NaiveDate,
-) -> Result<MonthlyRollup> {
-    let mut rollup = MonthlyRollup::empty(org.clone(), service, month_of(first));
-    let last = days_of_month(first).last().unwrap_or(first);
-    if service == GATEWAY {
-        let entitlement =
-            paid_on(entitlements, GATEWAY, last).or_else(|| paid_on(entitlements, GATEWAY, first));
-        let period_start = billing_period_start(entitlement, first);
-        let days = cx.store.daily_rollups_consistent(org, service, period_start, last).await?;
-        let month_days = days.iter().filter(|d| d.date >= first);
-        rollup.used_gb = round_gb(month_days.map(|d| d.used_gb).sum());
-        rollup.cumulative_gb = round_gb(days.iter().map(|d| d.used_gb).sum());
-        rollup.term = entitlement.and_then(|e| e.term);
+    firsts: &BTreeSet<NaiveDate>,
+) -> (Vec<RolledMonth>, Option<(Month, &'static str)>) {
+    let entitlement_of = |first: NaiveDate| {
+        let last = days_of_month(first).last().unwrap_or(first);
+        paid_on(entitlements, GATEWAY, last).or_else(|| paid_on(entitlements, GATEWAY, first))
+    };
+    let (Some(&earliest), Some(&latest)) = (firsts.first(), firsts.last()) else {
+        return (Vec::new(), None);
+    };
+    let period_start = |first: NaiveDate| billing_period_start(entitlement_of(first), first);
+    let from = firsts.iter().map(|first| period_start(*first)).min().unwrap_or(earliest);
+    let failure =
+        |first: NaiveDate, error: AppError| Some(((org.clone(), GATEWAY.to_string(), first), error.code()));
+    // Each month's days' use, in GB: as stored, then as rolled up here.
+    let mut used: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    match cx.store.months_consistent(org, GATEWAY, &month_of(from), &month_of(latest)).await {
+        Ok(stored) => {
+            for rolled in stored {
+                if let Some(first) = crate::domain::parse_month(&rolled.month.month) {
+                    used.insert(first, rolled.days.iter().map(|d| d.used_gb).sum());
+                }
+            }
+        }
+        Err(error) => return (Vec::new(), failure(earliest, error)),
+    }
+    let mut done = Vec::new();
+    for &first in firsts {
+        let bandwidth = match cx.store.bandwidth_of_month(org, first).await {
+            Ok(found) => found,
+            Err(error) => return (done, failure(first, error)),
+        };
+        let days: Vec<DailyRollup> = bandwidth
+            .into_iter()
+            .map(|(date, mb)| DailyRollup {
+                org_id: org.clone(),
+                service: GATEWAY.to_string(),
+                date,
+                assigned: 0,
+                daily_active_users: 0,
+                purchased: 0,
+                overage: 0,
+                used_gb: mb_to_gb(mb),
+            })
+            .collect();
+        let month_used: f64 = days.iter().map(|d| d.used_gb).sum();
+        used.insert(first, month_used);
+        let entitlement = entitlement_of(first);
+        let last = days_of_month(first).last().unwrap_or(first);
+        let mut month = MonthlyRollup::empty(org.clone(), GATEWAY, month_of(first));
+        month.used_gb = round_gb(month_used);
+        month.cumulative_gb = round_gb(used.range(period_start(first)..=first).map(|(_, gb)| gb).sum());
+        month.term = entitlement.and_then(|e| e.term);
         // Every gateway entitlement in force at any time in the month commits its GB
         // for that month; the month's commitment is their total.
-        rollup.commitments = gateway_in_force(entitlements, first, last)
+        month.commitments = gateway_in_force(entitlements, first, last)
             .map(|e| GatewayCommitment {
                 entitlement_id: e.entitlement_id,
                 term: e.term,
                 committed_gb: e.committed_gb.unwrap_or(0) as f64,
             })
             .collect();
-        rollup.committed_gb = round_gb(rollup.commitments.iter().map(|c| c.committed_gb).sum());
-        rollup.overage_gb = overage_gb(rollup.used_gb, rollup.committed_gb);
-        return Ok(rollup);
+        month.committed_gb = round_gb(month.commitments.iter().map(|c| c.committed_gb).sum());
+        month.overage_gb = overage_gb(month.used_gb, month.committed_gb);
+        done.push(RolledMonth { month, days });
     }
-    use futures::stream::{self, StreamExt};
-    let unread: Vec<NaiveDate> =
-        days_of_month(first).filter(|date| known.is_none_or(|days| !days.contains_key(date))).collect();
-    let read: Vec<(NaiveDate, Result<Vec<crate::domain::UserDay>>)> = stream::iter(unread)
-        .map(|date| async move { (date, cx.store.user_days(org, service, date).await) })
-        .buffered(8)
-        .collect()
-        .await;
-    let mut fresh: HashMap<NaiveDate, Option<DayUsers>> = HashMap::new();
-    for (date, users) in read {
-        fresh.insert(date, DayUsers::of(users?));
-    }
-    let mut active: HashSet<&str> = HashSet::new();
-    for date in days_of_month(first) {
-        let day = fresh.get(&date).or_else(|| known.and_then(|days| days.get(&date)));
-        let Some(Some(users)) = day else { continue };
-        rollup.assigned = rollup.assigned.max(users.assigned);
-        rollup.peak_daily_active_users = rollup.peak_daily_active_users.max(users.active);
-        rollup.purchased = rollup.purchased.max(purchased_on(entitlements, service, date));
-        active.extend(users.active_users.iter().map(String::as_str));
-    }
-    rollup.monthly_active_users = active.len() as u32;
-    rollup.overage = overage(rollup.assigned, rollup.purchased);
-    Ok(rollup)
+    (done, None)
 }
 
 /// Writes `items` `size` at a time, [`CONCURRENCY`] calls at once, each chunk handed

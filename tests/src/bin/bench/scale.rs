@@ -52,9 +52,14 @@ impl Intercept for CountCalls {
         context: &BeforeSerializationInterceptorContextRef<'_>,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        use aws_sdk_dynamodb::operation::{get_item::GetItemInput, query::QueryInput};
+        use aws_sdk_dynamodb::operation::{
+            batch_get_item::BatchGetItemInput, get_item::GetItemInput, query::QueryInput,
+        };
         let input = context.input();
-        if input.downcast_ref::<QueryInput>().is_some() || input.downcast_ref::<GetItemInput>().is_some() {
+        if input.downcast_ref::<QueryInput>().is_some()
+            || input.downcast_ref::<GetItemInput>().is_some()
+            || input.downcast_ref::<BatchGetItemInput>().is_some()
+        {
             self.0.reads.fetch_add(1, Relaxed);
         } else {
             self.0.writes.fetch_add(1, Relaxed);
@@ -282,9 +287,9 @@ pub async fn scale_bench(gw: &Gateway) -> String {
         out,
         "- Work: {orgs_at_scale:.0} orgs × {services} services = {days_at_scale:.0} org-days a day, all reported within {:.0} minutes (assumption), so one hourly run meets them all.\n\
          - Calls per day: **{worst_calls:.1}**, measured above (the new day): a user-metered day's month is rolled up again from every day of the month, one Query a day, whichever day of the month it is.\n\
-         - One invocation keeps {CONCURRENCY} calls in flight (the rollup's `CONCURRENCY`; its month reads go 8 a month beside that, ignored here: conservative). At an assumed {PRODUCTION_CALL_MS:.0} ms per call seen from Lambda (assumption; DynamoDB Local here is CPU-bound instead): {invocation_calls_s:.0} calls/s = **{invocation_days_s:.0} days/s per invocation**.\n\
+         - One invocation keeps {CONCURRENCY} calls in flight (the rollup's `CONCURRENCY`). At an assumed {PRODUCTION_CALL_MS:.0} ms per call seen from Lambda (assumption; DynamoDB Local here is CPU-bound instead): {invocation_calls_s:.0} calls/s = **{invocation_days_s:.0} days/s per invocation**.\n\
          - All shards in one invocation: {days_at_scale:.0} / {invocation_days_s:.0} = {run_s:.0} s, against Lambda's 900 s (and the {BUDGET_S:.0} s the function gives itself to take new batches).\n\
-         - template.yaml fans the hourly run out over {FAN_OUT} schedules of {per} shards each: **{per_invocation_s:.0} s per invocation** on the worst day, {}. Markers persist: a run that reaches its {BUDGET_S:.0} s budget stops taking batches (`unfinished`), and the next hour's run goes on where the marks are.\n\
+         - template.yaml fans the hourly run out over {FAN_OUT} schedules of {per} shards each: **{per_invocation_s:.0} s per invocation** on the worst day, {}. Marks persist: a run that reaches its {BUDGET_S:.0} s budget stops taking batches (`unfinished`), and the next hour's run goes on where the marks are.\n\
          - Measured here: {:.0} days/s over all shards, {:.0} days/s for one shard alone ({} of the {} days): the per-shard rate is the same work at the same concurrency; a shard holds 1/32 of the orgs.\n",
         REPORT_WINDOW_S / 60.0,
         if per_invocation_s < BUDGET_S { "inside the budget" } else { "over the budget: more shards per schedule are needed" },
@@ -294,12 +299,15 @@ pub async fn scale_bench(gw: &Gateway) -> String {
         daily.report.days
     );
     let backfill_days_s = invocation_calls_s / per_day(&backfill);
+    // One mark, and one month written, for each month of a series with new days.
+    let backfill_days_a_month = backfill.report.days as f64 / backfill.report.months.max(1) as f64;
     out.push_str(&key_table(
         services as f64,
         worst_calls,
         invocation_days_s,
         per_day(&backfill),
         backfill_days_s,
+        backfill_days_a_month,
     ));
     out
 }
@@ -313,17 +321,20 @@ fn key_table(
     invocation_days_s: f64,
     backfill_calls_per_day: f64,
     backfill_days_s: f64,
+    backfill_days_a_month: f64,
 ) -> String {
     let orgs = PARTNERS * CUSTOMERS_PER_PARTNER;
     let shards = f64::from(keys::DIRTY_SHARDS);
     let org_days = orgs * services;
-    // Each feed call writes a day's mark once per org, service and day it holds.
+    // Each feed call updates a month's mark once per org, service and month it holds.
     let marks_per_org_day = (USERS_PER_ORG_SERVICE / RECORDS_PER_CALL).ceil().max(1.0);
     let mark_writes_s = org_days * marks_per_org_day / REPORT_WINDOW_S;
-    // The rollup walks its shards in turn, a page each: its deletes (transactional,
-    // 2 WCU each) spread over the shards of each invocation's range.
+    // The rollup walks its shards in turn, a page each: its deletes (one a month,
+    // 1 WCU each) spread over the shards of each invocation's range. In the steady
+    // state a mark holds the one new day.
     let per_range = shards / f64::from(FAN_OUT);
-    let mark_deletes_shard_s = invocation_days_s / per_range * 2.0;
+    let mark_deletes_shard_s = invocation_days_s / per_range;
+    let backfill_marks_s = backfill_days_s / backfill_days_a_month.max(1.0);
     let record_writes_s = USERS_PER_ORG_SERVICE; // one feed call, within a second
     let accept_rate = ACCEPTS_PER_DAY / 86_400.0;
     let partner_accepts = PARTNER_ACCEPTS_PER_HOUR / 3_600.0;
@@ -337,7 +348,7 @@ fn key_table(
             "1,000 WCU/s a partition; each item ~100 B of 400 KB".into(),
         ),
         (
-            "`USAGE_DIRTY#<shard>` (32) / `<org>#<service>#<date>`: writes".into(),
+            "`USAGE_DIRTY#<shard>` (32) / `<org>#<service>#<yyyy-mm>`: writes (an `UpdateItem` adding the days)".into(),
             "every org: the feed".into(),
             format!(
                 "{org_days:.0} org-days × {marks_per_org_day:.0} feed call(s) each / {REPORT_WINDOW_S:.0} s / {shards:.0} shards"
@@ -349,35 +360,35 @@ fn key_table(
             "`USAGE_DIRTY#<shard>`: the rollup's deletes, steady state".into(),
             "the system: usage-rollup".into(),
             format!(
-                "{invocation_days_s:.0} days/s an invocation (any day of the month), over its {per_range:.0} shards in turn, 2 WCU each (transactions of 100)"
+                "{invocation_days_s:.0} days/s an invocation (any day of the month), a mark of one day each, over its {per_range:.0} shards in turn, 1 WCU each"
             ),
             mark_deletes_shard_s,
-            "1,000 WCU/s a partition; 100 actions a transaction".into(),
+            "1,000 WCU/s a partition".into(),
         ),
         (
             "`USAGE_DIRTY#<shard>`: the rollup's deletes, a backfill in every shard".into(),
             "the system: usage-rollup".into(),
             format!(
-                "{backfill_days_s:.0} days/s an invocation ({backfill_calls_per_day:.2} calls a day, measured backfill), over {per_range:.0} shards, 2 WCU each"
+                "{backfill_days_s:.0} days/s an invocation ({backfill_calls_per_day:.2} calls a day, measured backfill), {backfill_days_a_month:.1} days a mark, over {per_range:.0} shards, 1 WCU each"
             ),
-            backfill_days_s / per_range * 2.0,
+            backfill_marks_s / per_range,
             "1,000 WCU/s a partition".into(),
         ),
         (
             "`USAGE_DIRTY#<shard>`: the rollup's deletes, a backfill in one shard only".into(),
             "the system: usage-rollup".into(),
-            format!("{backfill_days_s:.0} days/s, all in one shard (one org sends a year): throttled and retried with backoff, not lost"),
-            backfill_days_s * 2.0,
+            format!("{backfill_days_s:.0} days/s, {backfill_days_a_month:.1} days a mark, all in one shard (one org sends a year): throttled and retried with backoff, not lost"),
+            backfill_marks_s,
             "1,000 WCU/s a partition (over it: the rollup slows, no error)".into(),
         ),
         (
-            "`ROLLUP#<org>#<service>` / `DAY#…`, `MONTH#…`".into(),
+            "`ROLLUP#<org>#<service>` / `MONTH#…` (the month with its days)".into(),
             "one org: usage-rollup".into(),
             format!(
-                "a backfill of one series: a batch (≤ ~230 days) per pass over {per_range:.0} shards at {backfill_days_s:.0} days/s; steady state: 1 day + 1 month a run"
+                "a backfill of one series at {backfill_days_s:.0} days/s over {per_range:.0} shards, one month item ({backfill_days_a_month:.1} days, ≤ 3 KB: 3 WCU) a mark; steady state: 1 month a run"
             ),
-            backfill_days_s / per_range,
-            "1,000 WCU/s a partition (25 items a BatchWriteItem)".into(),
+            backfill_marks_s / per_range * 3.0,
+            "1,000 WCU/s a partition (25 items a BatchWriteItem); 400 KB an item".into(),
         ),
         (
             "`ORG#<partner>` / `PROFILE` (`customer_count`), `CUSTOMER#…`, `ORDER#…`, `ALLOCATION#…`, `NOTIFICATION#…`".into(),
