@@ -45,4 +45,5 @@ pub use support::{subject as ticket_subject, ticket_id, Severity, SupportTicket,
 pub use usage::{
     days_of_month, mb_to_gb, month_of, months_between, overage, overage_gb, parse_month, round_gb,
     BandwidthDay, DailyRollup, GatewayCommitment, MonthlyRollup, RolledMonth, UsageRecord, UserDay,
+    UserStanding,
 };

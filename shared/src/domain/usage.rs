@@ -18,6 +18,15 @@ pub struct UserDay {
     pub active: bool,
 }
 
+/// One user's standing on one day, as the rollup reads it (a [`UserDay`] without
+/// what its key already says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserStanding {
+    pub user_hash: String,
+    pub assigned: bool,
+    pub active: bool,
+}
+
 /// An org's gateway bandwidth on one day (the feed sends the day's total).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandwidthDay {

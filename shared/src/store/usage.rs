@@ -12,7 +12,7 @@ use super::page::PageRequest;
 use super::transact::Part;
 use crate::domain::{
     days_of_month, month_of, parse_month, BandwidthDay, DailyRollup, MonthlyRollup, OrgId, RolledMonth,
-    UsageRecord, UserDay, CATALOG,
+    UsageRecord, UserDay, UserStanding, CATALOG,
 };
 use crate::error::Result;
 
@@ -149,6 +149,19 @@ impl Entity for UserDay {
 
     fn key(&self) -> Key {
         Key::new(keys::usage_pk(&self.org_id, &self.service, &self.date), keys::user_sk(&self.user_hash))
+    }
+}
+
+/// A user's standing from the attributes [`DynamoStore::user_standings`] reads of
+/// a [`UserDay`] item.
+fn standing_of(item: &Item) -> Result<UserStanding> {
+    let flag = |name: &str| item.get(name).and_then(|value| value.as_bool().ok()).copied();
+    let user_hash = item.get("user_hash").and_then(|value| value.as_s().ok());
+    match (user_hash, flag("assigned"), flag("active")) {
+        (Some(user_hash), Some(assigned), Some(active)) => {
+            Ok(UserStanding { user_hash: user_hash.clone(), assigned, active })
+        }
+        _ => Err(corrupt(UserDay::TYPE, "user_hash, assigned or active is missing or not of its type")),
     }
 }
 
@@ -354,8 +367,46 @@ impl DynamoStore {
         }
     }
 
-    pub async fn user_days(&self, org: &OrgId, service: &str, date: NaiveDate) -> Result<Vec<UserDay>> {
-        self.query_all_consistent(&keys::usage_pk(org, service, &date), keys::USER_SK_PREFIX).await
+    /// Each user's standing on the day, read consistently and with only the three
+    /// attributes the rollup needs (it reads every day of a month, so what each item
+    /// costs to send and to read counts).
+    pub async fn user_standings(
+        &self,
+        org: &OrgId,
+        service: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<UserStanding>> {
+        let pk = keys::usage_pk(org, service, &date);
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_names("#user", "user_hash")
+                .expression_attribute_names("#assigned", "assigned")
+                .expression_attribute_names("#active", "active")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":prefix", AttributeValue::S(keys::USER_SK_PREFIX.into()))
+                .projection_expression("#user, #assigned, #active")
+                .limit(100)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in output.items() {
+                found.push(standing_of(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
     }
 
     /// The gateway bandwidth in MB of each day of the month that `first` starts

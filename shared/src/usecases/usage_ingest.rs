@@ -84,11 +84,6 @@ fn bandwidth_mb(value: &Value) -> std::result::Result<f64, String> {
     Ok((mb * STEPS_PER_MB).round() / STEPS_PER_MB + 0.0)
 }
 
-/// The latest date a record may have: tomorrow, for a feed a time zone ahead.
-pub fn latest_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    now.date_naive().succ_opt().unwrap_or(now.date_naive())
-}
-
 fn parse_record(record: &Value, index: usize, latest: NaiveDate, hasher: &UserHasher) -> Result<UsageRecord> {
     if !record.is_object() {
         return Err(AppError::invalid(format!("records[{index}]: must be an object")));
@@ -141,7 +136,7 @@ pub async fn ingest(
     }
     let now = cx.clock.now();
     // A feed in another time zone may already report tomorrow.
-    let latest = latest_date(now);
+    let latest = now.date_naive().succ_opt().unwrap_or(now.date_naive());
     let records = input
         .records
         .iter()

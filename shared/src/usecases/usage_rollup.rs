@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::domain::{
     days_of_month, mb_to_gb, month_of, overage, overage_gb, round_gb, DailyRollup, Entitlement,
-    GatewayCommitment, Kind, MonthlyRollup, OrgId, RolledMonth, Term, UserDay, GATEWAY,
+    GatewayCommitment, Kind, MonthlyRollup, OrgId, RolledMonth, Term, UserStanding, GATEWAY,
 };
 use crate::error::{AppError, Result};
 use crate::store::{DirtyMonth, DirtyScan};
@@ -35,6 +35,15 @@ pub struct RollupReport {
     /// The run stopped at its deadline with marks still unread: the next run goes on.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unfinished: bool,
+}
+
+impl RollupReport {
+    fn add(&mut self, other: RollupReport) {
+        self.days += other.days;
+        self.months += other.months;
+        self.failed += other.failed;
+        self.unfinished |= other.unfinished;
+    }
 }
 
 /// A month of an org's service, by its first day.
@@ -144,6 +153,9 @@ pub async fn run_share(cx: &Context<'_>, share: &Share) -> Result<RollupReport> 
     let mut scan = DirtyScan::of_shards(share.shards.clone());
     // Months of this run that could not be rolled up.
     let mut failed_months: BTreeSet<Month> = BTreeSet::new();
+    // The batch rolled up and not yet stored.
+    let mut pending: Option<RolledBatch> = None;
+    let mut outcome = Ok(());
     for _ in 0..MAX_BATCHES {
         if share.until.is_some_and(|until| std::time::Instant::now() >= until) {
             report.unfinished = !scan.done();
@@ -151,13 +163,37 @@ pub async fn run_share(cx: &Context<'_>, share: &Share) -> Result<RollupReport> 
         }
         // Boxed, as the batch is: the SDK's futures nest deep, and a Lambda's `main`
         // must stay within the compiler's limit on how deep a future's type goes.
-        let marks = cx.store.dirty_months(&mut scan, BATCH).boxed().await?;
-        if marks.is_empty() {
-            break;
+        let marks = match cx.store.dirty_months(&mut scan, BATCH).boxed().await {
+            Ok(marks) if marks.is_empty() => break,
+            Ok(marks) => marks,
+            Err(error) => {
+                outcome = Err(error);
+                break;
+            }
+        };
+        // This batch's reads go on while the batch before is written and its marks
+        // cleared, so the reads never wait for the writes.
+        let previous = pending.take();
+        let storing = async {
+            match previous {
+                Some(batch) => Some(store_batch(cx, batch, &failed_months).await),
+                None => None,
+            }
+        };
+        let ((rolled, read_failures), stored) =
+            futures::join!(roll_batch(cx, marks, &failed_months).boxed(), storing.boxed());
+        if let Some((done, store_failures)) = stored {
+            report.add(done);
+            failed_months.extend(store_failures);
         }
-        roll_batch(cx, &marks, &mut failed_months, &mut report).boxed().await;
+        failed_months.extend(read_failures);
+        pending = Some(rolled);
     }
-    Ok(report)
+    if let Some(batch) = pending {
+        let (done, _) = store_batch(cx, batch, &failed_months).boxed().await;
+        report.add(done);
+    }
+    outcome.map(|()| report)
 }
 
 /// What the rollup keeps of a user-metered day it has read.
@@ -170,7 +206,7 @@ struct DayUsers {
 
 impl DayUsers {
     /// `None` for a day without records (it has no daily rollup).
-    fn of(users: Vec<UserDay>) -> Option<Self> {
+    fn of(users: Vec<UserStanding>) -> Option<Self> {
         if users.is_empty() {
             return None;
         }
@@ -193,17 +229,30 @@ enum ReadOutcome {
     Gateway(Vec<RolledMonth>, Option<(Month, &'static str)>),
 }
 
+/// A batch of marks with its months rolled up, waiting to be stored.
+struct RolledBatch {
+    marks: Vec<DirtyMonth>,
+    /// Each marked month with the months rolled up for it.
+    fed: BTreeMap<Month, Vec<Month>>,
+    months: Vec<RolledMonth>,
+}
+
+/// The months of `failed` that `failed_before` did not hold.
+fn new_failures(failed: BTreeSet<Month>, failed_before: &BTreeSet<Month>) -> Vec<Month> {
+    failed.into_iter().filter(|month| !failed_before.contains(month)).collect()
+}
+
 /// Rolls up one batch of marked months (and, for the gateway, the later months they
-/// feed), writes them 25 a call, and clears the marks of those done; what fails is
-/// logged, counted and added to `failed_months`. The day reads of every month of
-/// the batch run [`CONCURRENCY`] at a time.
+/// feed) from their records, [`CONCURRENCY`] reads at a time, and hands back the
+/// months that failed (each logged) beside what is to be stored.
 async fn roll_batch(
     cx: &Context<'_>,
-    marks: &[DirtyMonth],
-    failed_months: &mut BTreeSet<Month>,
-    report: &mut RollupReport,
-) {
+    marks: Vec<DirtyMonth>,
+    failed_before: &BTreeSet<Month>,
+) -> (RolledBatch, Vec<Month>) {
     use futures::stream::{self, StreamExt};
+    let mut failed = failed_before.clone();
+    let failed_months = &mut failed;
     // Entitlements change rarely; one read per org per batch is enough.
     let orgs: BTreeSet<OrgId> = marks.iter().map(|mark| mark.org_id.clone()).collect();
     let entitlements_by_org: HashMap<OrgId, Result<Vec<Entitlement>, &'static str>> = stream::iter(orgs)
@@ -219,7 +268,7 @@ async fn roll_batch(
         Some(Ok(found)) => found.as_slice(),
         _ => &[],
     };
-    for mark in marks {
+    for mark in &marks {
         if let Some(Err(code)) = by_org.get(&mark.org_id) {
             log_failure(&mark.org_id, &mark.service, mark.month, code);
             failed_months.insert(month_of_mark(mark));
@@ -235,8 +284,9 @@ async fn roll_batch(
             to_roll.entry((org, service)).or_default().insert(first);
         }
     }
-    // No record is dated after this: the days after it have none to read.
-    let latest = super::usage_ingest::latest_date(cx.clock.now());
+    let named: BTreeMap<Month, &BTreeSet<NaiveDate>> =
+        marks.iter().map(|mark| (month_of_mark(mark), &mark.days)).collect();
+    let days_with_records = days_with_records(cx, &to_roll, &named).await;
     let mut reads: Vec<Read> = Vec::new();
     for ((org, service), firsts) in &to_roll {
         if service == GATEWAY {
@@ -245,8 +295,14 @@ async fn roll_batch(
         }
         for first in firsts {
             let month = (org.clone(), service.clone(), *first);
-            let days = days_of_month(*first).take_while(|date| *date <= latest);
-            reads.extend(days.map(|date| Read::Day(month.clone(), date)));
+            match days_with_records.get(&month) {
+                Some(Ok(days)) => reads.extend(days.iter().map(|date| Read::Day(month.clone(), *date))),
+                Some(Err(code)) => {
+                    log_failure(org, service, *first, code);
+                    failed_months.insert(month);
+                }
+                None => {}
+            }
         }
     }
     let outcomes: Vec<ReadOutcome> = stream::iter(reads)
@@ -254,7 +310,7 @@ async fn roll_batch(
             match read {
                 Read::Day(month, date) => {
                     let (org, service, _) = &month;
-                    let users = cx.store.user_days(org, service, date).await.map(DayUsers::of);
+                    let users = cx.store.user_standings(org, service, date).await.map(DayUsers::of);
                     ReadOutcome::Day(month, date, users.map_err(|e| e.code()))
                 }
                 Read::Gateway(org, firsts) => {
@@ -266,7 +322,7 @@ async fn roll_batch(
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    // Every user-metered month is rolled up, even one with no day to read yet.
+    // Every user-metered month is rolled up, even one with no day to read.
     let mut days_read: BTreeMap<Month, BTreeMap<NaiveDate, Option<DayUsers>>> = to_roll
         .iter()
         .filter(|((_, service), _)| service != GATEWAY)
@@ -300,6 +356,29 @@ async fn roll_batch(
             months.push(user_month(entitlements(&month.0), &month, &days));
         }
     }
+    (RolledBatch { marks, fed, months }, new_failures(failed, failed_before))
+}
+
+/// Writes a rolled-up batch 25 months a call and clears the marks of those done:
+/// a month that a failure of this run blocks is neither written nor cleared. Hands
+/// back what it did and the months that failed (each logged).
+async fn store_batch(
+    cx: &Context<'_>,
+    batch: RolledBatch,
+    failed_before: &BTreeSet<Month>,
+) -> (RollupReport, Vec<Month>) {
+    use futures::stream::{self, StreamExt};
+    let mut report = RollupReport::default();
+    let mut failed = failed_before.clone();
+    let failed_months = &mut failed;
+    let RolledBatch { marks, fed, months } = batch;
+    let months: Vec<RolledMonth> = months
+        .into_iter()
+        .filter(|rolled| {
+            let first = crate::domain::parse_month(&rolled.month.month).unwrap_or_default();
+            !blocked(failed_months, &(rolled.month.org_id.clone(), rolled.month.service.clone(), first))
+        })
+        .collect();
     let written = write_in_chunks(months, WRITE_AT_ONCE, |rollups| async move {
         let outcome = cx.store.put_months(&rollups).await;
         (rollups, outcome)
@@ -342,6 +421,7 @@ async fn roll_batch(
             }
         }
     }
+    (report, new_failures(failed, failed_before))
 }
 
 /// Each marked month (the key) with the months rolled up for it: itself
@@ -379,7 +459,60 @@ async fn expand_gateway_periods<'e>(
     all
 }
 
-/// A user-metered month and its days, from every day of the month read (`days`).
+/// The days of each user-metered month of `to_roll` that may have records: the
+/// days its mark names, and the days its stored rollup holds (one query a series).
+/// No other day has any: a record's day is named by a mark until a rollup that read
+/// the record clears that mark (a write after the rollup's read of the mark changes
+/// `touched`, and the mark stays), and that rollup stores the day before it clears.
+async fn days_with_records(
+    cx: &Context<'_>,
+    to_roll: &BTreeMap<(OrgId, String), BTreeSet<NaiveDate>>,
+    named: &BTreeMap<Month, &BTreeSet<NaiveDate>>,
+) -> BTreeMap<Month, Result<BTreeSet<NaiveDate>, &'static str>> {
+    use futures::stream::{self, StreamExt};
+    let series: Vec<(&OrgId, &String, &BTreeSet<NaiveDate>)> = to_roll
+        .iter()
+        .filter(|((_, service), _)| service != GATEWAY)
+        .map(|((org, service), firsts)| (org, service, firsts))
+        .collect();
+    let series = &series;
+    // By index, as in `roll_batch`.
+    let stored: Vec<(usize, Result<Vec<RolledMonth>>)> = stream::iter(0..series.len())
+        .map(|i| async move {
+            let (org, service, firsts) = series[i];
+            let from = firsts.first().copied().unwrap_or_default();
+            let to = firsts.last().copied().unwrap_or_default();
+            (i, cx.store.months_consistent(org, service, &month_of(from), &month_of(to)).await)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut found = BTreeMap::new();
+    for (i, months) in stored {
+        let (org, service, firsts) = series[i];
+        let stored_days: BTreeMap<String, BTreeSet<NaiveDate>> = match months {
+            Ok(months) => months
+                .into_iter()
+                .map(|rolled| (rolled.month.month, rolled.days.iter().map(|d| d.date).collect()))
+                .collect(),
+            Err(error) => {
+                let code = error.code();
+                found.extend(firsts.iter().map(|first| ((org.clone(), service.clone(), *first), Err(code))));
+                continue;
+            }
+        };
+        for first in firsts {
+            let month = (org.clone(), service.clone(), *first);
+            let mut days = stored_days.get(&month_of(*first)).cloned().unwrap_or_default();
+            days.extend(named.get(&month).into_iter().flat_map(|named| named.iter().copied()));
+            found.insert(month, Ok(days));
+        }
+    }
+    found
+}
+
+/// A user-metered month and its days, from every day of the month that has records
+/// (`days`, read).
 fn user_month(
     entitlements: &[Entitlement],
     (org, service, first): &Month,
