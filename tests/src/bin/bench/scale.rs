@@ -275,9 +275,13 @@ pub async fn scale_bench(gw: &Gateway) -> String {
     // The extrapolation.
     let orgs_at_scale = PARTNERS * CUSTOMERS_PER_PARTNER;
     let days_at_scale = orgs_at_scale * services as f64;
-    // A user-metered day's month reads every other day of its month (reported yet or
-    // not), so the calls per day measured hold for any day of a month.
-    let worst_calls = per_day(&daily);
+    // A user-metered month is rolled up again from every day of it that has records:
+    // the new day measured above is day {prior_days + 1} of its month, and on a
+    // month's 31st day each user-metered service reads that many more days (the
+    // gateway reads a month in one call whichever day it is).
+    let new_day = prior_days + 1;
+    let user_share = (services - 1) as f64 / services as f64;
+    let worst_calls = per_day(&daily) + f64::from(31 - new_day) * user_share;
     let invocation_calls_s = CONCURRENCY as f64 * 1_000.0 / PRODUCTION_CALL_MS;
     let invocation_days_s = invocation_calls_s / worst_calls;
     let run_s = days_at_scale / invocation_days_s;
@@ -286,12 +290,15 @@ pub async fn scale_bench(gw: &Gateway) -> String {
     let _ = writeln!(
         out,
         "- Work: {orgs_at_scale:.0} orgs × {services} services = {days_at_scale:.0} org-days a day, all reported within {:.0} minutes (assumption), so one hourly run meets them all.\n\
-         - Calls per day: **{worst_calls:.1}**, measured above (the new day): a user-metered day's month is rolled up again from every day of the month, one Query a day, whichever day of the month it is.\n\
+         - Calls per day: {:.1} measured above for day {new_day} of a month; a user-metered month is rolled up again from every day of it with records, one Query a day, so on a month's 31st day it is **{worst_calls:.1}** (the measured figure plus {} more reads for each of the {} user-metered services of {services}): the worst day, used below.\n\
          - One invocation keeps {CONCURRENCY} calls in flight (the rollup's `CONCURRENCY`). At an assumed {PRODUCTION_CALL_MS:.0} ms per call seen from Lambda (assumption; DynamoDB Local here is CPU-bound instead): {invocation_calls_s:.0} calls/s = **{invocation_days_s:.0} days/s per invocation**.\n\
          - All shards in one invocation: {days_at_scale:.0} / {invocation_days_s:.0} = {run_s:.0} s, against Lambda's 900 s (and the {BUDGET_S:.0} s the function gives itself to take new batches).\n\
          - template.yaml fans the hourly run out over {FAN_OUT} schedules of {per} shards each: **{per_invocation_s:.0} s per invocation** on the worst day, {}. Marks persist: a run that reaches its {BUDGET_S:.0} s budget stops taking batches (`unfinished`), and the next hour's run goes on where the marks are.\n\
          - Measured here: {:.0} days/s over all shards, {:.0} days/s for one shard alone ({} of the {} days): the per-shard rate is the same work at the same concurrency; a shard holds 1/32 of the orgs.\n",
         REPORT_WINDOW_S / 60.0,
+        per_day(&daily),
+        31 - new_day,
+        services - 1,
         if per_invocation_s < BUDGET_S { "inside the budget" } else { "over the budget: more shards per schedule are needed" },
         days_per_s(&daily),
         days_per_s(&one_shard),
