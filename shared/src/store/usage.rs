@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
@@ -103,9 +103,23 @@ fn mark_values(
     ]
 }
 
-/// The placeholder of an attribute's value in [`MARK_UPDATE`]: `#x` is set to `:x`.
-fn value_name(name: &str) -> String {
-    format!(":{}", &name[1..])
+/// The expression attribute names and values of [`MARK_UPDATE`] for one month's
+/// days (`#x` is set to `:x`), as `UpdateItem` and a transaction's `Update` take them.
+type MarkExpression = (HashMap<String, String>, HashMap<String, AttributeValue>);
+
+fn mark_expression(
+    org: &OrgId,
+    service: &str,
+    month: &str,
+    days: &BTreeSet<NaiveDate>,
+    touched: &str,
+) -> MarkExpression {
+    let (mut names, mut values) = (HashMap::new(), HashMap::new());
+    for (name, attribute, value) in mark_values(org, service, month, days, touched) {
+        names.insert(name.to_string(), attribute.to_string());
+        values.insert(format!(":{}", &name[1..]), value);
+    }
+    (names, values)
 }
 
 /// Where a walk over the month marks of a range of shards has got to: the shards
@@ -255,12 +269,11 @@ impl DynamoStore {
         touched: &str,
     ) -> Result<super::transact::Write> {
         let month = month_of(first);
-        let mut update = aws_sdk_dynamodb::types::Update::builder().update_expression(MARK_UPDATE);
-        for (name, attribute, value) in mark_values(org, service, &month, &BTreeSet::from([first]), touched) {
-            update = update
-                .expression_attribute_names(name, attribute)
-                .expression_attribute_values(value_name(name), value);
-        }
+        let (names, values) = mark_expression(org, service, &month, &BTreeSet::from([first]), touched);
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .update_expression(MARK_UPDATE)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values));
         self.update(Part::DirtyMonth, &mark_key(org, service, &month), update)
     }
 
@@ -273,18 +286,17 @@ impl DynamoStore {
         days: &BTreeSet<NaiveDate>,
         touched: &str,
     ) -> Result<()> {
-        let mut update = self
-            .client
+        let (names, values) = mark_expression(org, service, month, days, touched);
+        self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(mark_key(org, service, month).item()))
-            .update_expression(MARK_UPDATE);
-        for (name, attribute, value) in mark_values(org, service, month, days, touched) {
-            update = update
-                .expression_attribute_names(name, attribute)
-                .expression_attribute_values(value_name(name), value);
-        }
-        update.send().await.map_err(StoreError::from_sdk)?;
+            .update_expression(MARK_UPDATE)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
         Ok(())
     }
 }
