@@ -237,7 +237,26 @@ async fn a_month_mark_gathers_racing_days_and_survives_a_write_after_its_read() 
     assert_eq!(marks.len(), 1, "still marked");
     assert_eq!(marks[0].touched, "t-later");
     assert!(marks[0].days.contains(&first.with_day(20).unwrap()));
-    app.store.clear_dirty(&marks[0]).await.unwrap();
+
+    // Cleared together in one transaction: a write to either after the read
+    // clears neither; as read again, both go.
+    let april = UsageRecord::Users(UserDay {
+        org_id: org.clone(),
+        service: "daas".into(),
+        date: "2026-04-02".parse().unwrap(),
+        user_hash: "user-april".into(),
+        assigned: true,
+        active: false,
+    });
+    app.store.put_records(&[april], "t-april").await.unwrap();
+    let marks = app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    app.store.put_records(&[record(21)], "t-after-read").await.unwrap();
+    assert!(!app.store.clear_marks(&marks.iter().collect::<Vec<_>>()).await.unwrap());
+    let still = app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap();
+    assert_eq!(still.len(), 2, "neither cleared: {still:?}");
+    assert!(still.iter().any(|mark| mark.touched == "t-april"), "{still:?}");
+    assert!(app.store.clear_marks(&still.iter().collect::<Vec<_>>()).await.unwrap());
     assert!(app.store.dirty_months(&mut DirtyScan::start(), 100).await.unwrap().is_empty());
 }
 

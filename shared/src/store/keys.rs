@@ -23,7 +23,7 @@
 //! | usage of a user on a day | `USAGE#<org_id>#<service>#<date>` | `USER#<user_hash>` | |
 //! | gateway bandwidth of a day | `USAGE#<org_id>#gateway#<date>` | `BANDWIDTH` | |
 //! | a month waiting for the rollup (`touched`, and `days`: the set of its dates with new records), in one of [`DIRTY_SHARDS`] partitions by org ([`dirty_shard`], two digits) | `USAGE_DIRTY#<shard>` | `<org_id>#<service>#<yyyy-mm>` | |
-//! | monthly rollup, holding its daily rollups | `ROLLUP#<org_id>#<service>` | `MONTH#<yyyy-mm>` | |
+//! | monthly rollup, holding its daily rollups (`days`: one string of their JSON) | `ROLLUP#<org_id>#<service>` | `MONTH#<yyyy-mm>` | |
 //! | license allocation | `ORG#<partner_id>` | `ALLOCATION#<order_id>#<allocation_id>` | |
 //! | audit log entry (TTL) | `ORG#<org_id>` | `AUDIT#<at>#<entry_id>` | |
 //! | federated domain of a CSP partner | `ORG#<partner_id>` | `FEDERATED_DOMAIN#<domain>` | |

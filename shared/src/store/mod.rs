@@ -50,4 +50,4 @@ pub use page::{Cursor, Page, PageRequest};
 pub use rate::RateUse;
 pub use support::CloseTicket;
 pub use transact::MAX_ATTEMPTS as MAX_TRANSACTION_ATTEMPTS;
-pub use usage::{DirtyMonth, DirtyScan};
+pub use usage::{DirtyMonth, DirtyScan, MARKS_A_TRANSACTION};

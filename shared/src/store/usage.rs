@@ -9,7 +9,7 @@ use super::entity::{from_item, to_item, Entity, Key};
 use super::errors::{corrupt, StoreError};
 use super::keys;
 use super::page::PageRequest;
-use super::transact::Part;
+use super::transact::{Part, Transacted};
 use crate::domain::{
     days_of_month, month_of, parse_month, BandwidthDay, DailyRollup, MonthlyRollup, OrgId, RolledMonth,
     UsageRecord, UserDay, UserStanding, CATALOG,
@@ -189,16 +189,10 @@ impl Entity for BandwidthDay {
 }
 
 /// One day of a month's rollup item: a [`DailyRollup`] without what the month
-/// item already says (org and service).
+/// item already says (org and service), kept as a JSON array in this order:
+/// `[date, assigned, daily_active_users, purchased, overage, used_gb]`.
 #[derive(Serialize, Deserialize)]
-struct StoredDay {
-    date: NaiveDate,
-    assigned: u32,
-    daily_active_users: u32,
-    purchased: u32,
-    overage: u32,
-    used_gb: f64,
-}
+struct StoredDay(NaiveDate, u32, u32, u32, u32, f64);
 
 /// A month's rollup and its days: one item, so that the rollup writes a month once
 /// rather than once a day, and a trend reads its days with its months.
@@ -206,8 +200,27 @@ struct StoredDay {
 struct StoredMonth {
     #[serde(flatten)]
     month: MonthlyRollup,
-    #[serde(default)]
+    #[serde(default, with = "packed_days")]
     days: Vec<StoredDay>,
+}
+
+/// A month's days as one string attribute holding their JSON, not a list of maps:
+/// the days are only ever read and written whole with their month, and one string
+/// makes a month of 31 days about 1 KB instead of 3 KB (a third of the write
+/// units) and far cheaper for DynamoDB to take apart than 186 nested attributes.
+mod packed_days {
+    use serde::{de::Error as _, ser::Error as _, Deserialize, Deserializer, Serializer};
+
+    use super::StoredDay;
+
+    pub fn serialize<S: Serializer>(days: &[StoredDay], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&serde_json::to_string(days).map_err(S::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<StoredDay>, D::Error> {
+        let packed = String::deserialize(deserializer)?;
+        serde_json::from_str(&packed).map_err(D::Error::custom)
+    }
 }
 
 /// `ROLLUP#<org_id>#<service>` / `MONTH#<yyyy-mm>`.
@@ -224,14 +237,7 @@ impl From<&RolledMonth> for StoredMonth {
         let days = rolled
             .days
             .iter()
-            .map(|d| StoredDay {
-                date: d.date,
-                assigned: d.assigned,
-                daily_active_users: d.daily_active_users,
-                purchased: d.purchased,
-                overage: d.overage,
-                used_gb: d.used_gb,
-            })
+            .map(|d| StoredDay(d.date, d.assigned, d.daily_active_users, d.purchased, d.overage, d.used_gb))
             .collect();
         Self { month: rolled.month.clone(), days }
     }
@@ -243,15 +249,15 @@ impl From<StoredMonth> for RolledMonth {
         let days = stored
             .days
             .into_iter()
-            .map(|d| DailyRollup {
+            .map(|StoredDay(date, assigned, daily_active_users, purchased, overage, used_gb)| DailyRollup {
                 org_id: month.org_id.clone(),
                 service: month.service.clone(),
-                date: d.date,
-                assigned: d.assigned,
-                daily_active_users: d.daily_active_users,
-                purchased: d.purchased,
-                overage: d.overage,
-                used_gb: d.used_gb,
+                date,
+                assigned,
+                daily_active_users,
+                purchased,
+                overage,
+                used_gb,
             })
             .collect();
         Self { month, days }
@@ -307,6 +313,10 @@ fn record_item(record: &UsageRecord) -> Result<(Key, Item)> {
         UsageRecord::Bandwidth(day) => (day.key(), to_item(day)?),
     })
 }
+
+/// The most marks [`DynamoStore::clear_marks`] takes: DynamoDB's limit of items in
+/// a transaction.
+pub const MARKS_A_TRANSACTION: usize = 100;
 
 /// Month marks written at once by [`DynamoStore::put_records`].
 const MARKS_AT_ONCE: usize = 8;
@@ -377,6 +387,24 @@ impl DynamoStore {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Clears the marks (at most [`MARKS_A_TRANSACTION`]) in one transaction, each on
+    /// the same condition as [`Self::clear_dirty`]: one call instead of one a mark.
+    /// Whether they were: if a write touched any of them meanwhile, none is, for the
+    /// caller to clear them one by one.
+    pub async fn clear_marks(&self, marks: &[&DirtyMonth]) -> Result<bool> {
+        if marks.is_empty() {
+            return Ok(true);
+        }
+        let writes = marks
+            .iter()
+            .map(|mark| {
+                let touched = AttributeValue::S(mark.touched.clone());
+                self.delete_if(Part::DirtyMonth, &mark.key(), "touched = :touched", &[(":touched", touched)])
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.transact(writes).await? == Transacted::Committed)
     }
 
     /// Each user's standing on the day, read consistently and with only the three

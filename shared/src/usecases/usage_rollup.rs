@@ -15,7 +15,7 @@ use crate::domain::{
     GatewayCommitment, Kind, MonthlyRollup, OrgId, RolledMonth, Term, UserStanding, GATEWAY,
 };
 use crate::error::{AppError, Result};
-use crate::store::{DirtyMonth, DirtyScan};
+use crate::store::{DirtyMonth, DirtyScan, MARKS_A_TRANSACTION};
 
 /// Marked months read, and rolled up, at once: up to about two thousand day reads,
 /// so the steps between batches (entitlements, writes, clearing) cost little
@@ -367,7 +367,6 @@ async fn store_batch(
     batch: RolledBatch,
     failed_before: &BTreeSet<Month>,
 ) -> (RollupReport, Vec<Month>) {
-    use futures::stream::{self, StreamExt};
     let mut report = RollupReport::default();
     let mut failed = failed_before.clone();
     let failed_months = &mut failed;
@@ -402,26 +401,42 @@ async fn store_batch(
         fed.get(&month_of_mark(mark)).is_none_or(|months| months.iter().all(|m| !blocked(failed_months, m)))
     });
     report.failed += keep.iter().map(|mark| mark.days.len()).sum::<usize>();
+    for chunk in clear.chunks(MARKS_A_TRANSACTION) {
+        let (cleared, failed) = clear_chunk(cx, chunk).await;
+        report.days += cleared;
+        report.failed += failed;
+    }
+    (report, new_failures(failed, failed_before))
+}
+
+/// Clears marks in one transaction; if a write touched one of them meanwhile (or the
+/// transaction failed), each alone, so that only the touched ones stay. Hands back
+/// the days cleared and the days still marked by a failure (each logged).
+async fn clear_chunk(cx: &Context<'_>, marks: &[&DirtyMonth]) -> (usize, usize) {
+    use futures::stream::{self, StreamExt};
+    if let Ok(true) = cx.store.clear_marks(marks).await {
+        return (marks.iter().map(|mark| mark.days.len()).sum(), 0);
+    }
     // By index: a closure taking a reference makes the future not `Send` for every
     // lifetime (a known rustc limitation with higher-ranked closures).
-    let clear = &clear;
-    let cleared: Vec<(usize, Result<()>)> = stream::iter(0..clear.len())
-        .map(|i| async move { (i, cx.store.clear_dirty(clear[i]).await) })
+    let cleared: Vec<(usize, Result<()>)> = stream::iter(0..marks.len())
+        .map(|i| async move { (i, cx.store.clear_dirty(marks[i]).await) })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
+    let (mut done, mut failed) = (0, 0);
     for (i, outcome) in cleared {
-        let mark = clear[i];
+        let mark = marks[i];
         match outcome {
-            Ok(()) => report.days += mark.days.len(),
+            Ok(()) => done += mark.days.len(),
             // Rolled up, but still marked: the next run does it again.
             Err(error) => {
                 log_failure(&mark.org_id, &mark.service, mark.month, error.code());
-                report.failed += mark.days.len();
+                failed += mark.days.len();
             }
         }
     }
-    (report, new_failures(failed, failed_before))
+    (done, failed)
 }
 
 /// Each marked month (the key) with the months rolled up for it: itself

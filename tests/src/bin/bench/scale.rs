@@ -170,6 +170,8 @@ const ACCEPTS_PER_DAY: f64 = 10_000.0;
 const PARTNER_ACCEPTS_PER_HOUR: f64 = 100.0;
 /// DynamoDB's limits.
 const PARTITION_WCU: f64 = 1_000.0;
+/// What a write in a transaction costs, per item of up to 1 KB.
+const TRANSACTION_WCU: f64 = 2.0;
 /// Schedule events of usage-rollup in template.yaml, each a range of shards.
 const FAN_OUT: u32 = 16;
 /// How long an invocation takes new batches (functions/usage-rollup).
@@ -305,6 +307,7 @@ pub async fn scale_bench(gw: &Gateway) -> String {
         one_shard.report.days,
         daily.report.days
     );
+    let month_item = month_item_size(gw, &orgs[0], first).await;
     let backfill_days_s = invocation_calls_s / per_day(&backfill);
     // One mark, and one month written, for each month of a series with new days.
     let backfill_days_a_month = backfill.report.days as f64 / backfill.report.months.max(1) as f64;
@@ -315,8 +318,59 @@ pub async fn scale_bench(gw: &Gateway) -> String {
         per_day(&backfill),
         backfill_days_s,
         backfill_days_a_month,
+        month_item,
     ));
     out
+}
+
+/// The size of a month item of 31 days, in bytes as DynamoDB counts them, and the
+/// write units it costs: the largest of the org's items for `month` (each service),
+/// as stored, with its `days` grown from the days it holds to 31 at their mean size.
+async fn month_item_size(gw: &Gateway, org: &OrgId, month: NaiveDate) -> (f64, f64) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let dynamo = aws_sdk_dynamodb::Client::new(&gw.sdk);
+    let mut largest: f64 = 0.0;
+    for service in CATALOG.iter().map(|s| s.service) {
+        let found = dynamo
+            .get_item()
+            .table_name(gw.table())
+            .key("PK", AttributeValue::S(keys::rollup_pk(org, service)))
+            .key("SK", AttributeValue::S(keys::month_sk(&partner_hub::domain::month_of(month))))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get a month item");
+        let Some(item) = found.item else { continue };
+        let Some(AttributeValue::S(days)) = item.get("days") else { panic!("a month item without its days") };
+        let held: Vec<serde_json::Value> = serde_json::from_str(days).expect("the days");
+        let per_day = days.len() as f64 / held.len().max(1) as f64;
+        let size = item.iter().map(|(name, value)| name.len() + value_size(value)).sum::<usize>() as f64
+            + per_day * (31 - held.len()) as f64;
+        largest = largest.max(size);
+    }
+    assert!(largest > 0.0, "no month item of {org} for {month}");
+    (largest, (largest / 1024.0).ceil())
+}
+
+/// An attribute value's size by DynamoDB's rules: a string its UTF-8 bytes, a
+/// number a byte per two significant digits plus one, a boolean or null one byte, a
+/// list or map 3 bytes plus one a member plus its members (a map's names too).
+fn value_size(value: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    match value {
+        V::S(s) => s.len(),
+        V::N(n) => {
+            let digits = n.trim_start_matches('-').replace('.', "");
+            let significant = digits.trim_start_matches('0').trim_end_matches('0').len().max(1);
+            significant.div_ceil(2) + 1
+        }
+        V::Bool(_) | V::Null(_) => 1,
+        V::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        V::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
+        V::Ss(set) => set.iter().map(String::len).sum(),
+        V::B(bytes) => bytes.as_ref().len(),
+        _ => 0,
+    }
 }
 
 /// Every key written, who writes it, its peak write rate at 1,000 partners × 100
@@ -329,6 +383,7 @@ fn key_table(
     backfill_calls_per_day: f64,
     backfill_days_s: f64,
     backfill_days_a_month: f64,
+    (month_bytes, month_wcu): (f64, f64),
 ) -> String {
     let orgs = PARTNERS * CUSTOMERS_PER_PARTNER;
     let shards = f64::from(keys::DIRTY_SHARDS);
@@ -337,11 +392,11 @@ fn key_table(
     let marks_per_org_day = (USERS_PER_ORG_SERVICE / RECORDS_PER_CALL).ceil().max(1.0);
     let mark_writes_s = org_days * marks_per_org_day / REPORT_WINDOW_S;
     // The rollup walks its shards in turn, a page each: its deletes (one a month,
-    // 1 WCU each) spread over the shards of each invocation's range. In the steady
+    // in a transaction: 2 WCU each) spread over the shards of each invocation's range. In the steady
     // state a mark holds the one new day.
     let per_range = shards / f64::from(FAN_OUT);
-    let mark_deletes_shard_s = invocation_days_s / per_range;
-    let backfill_marks_s = backfill_days_s / backfill_days_a_month.max(1.0);
+    let mark_deletes_shard_s = invocation_days_s / per_range * TRANSACTION_WCU;
+    let backfill_marks_s = backfill_days_s / backfill_days_a_month.max(1.0) * TRANSACTION_WCU;
     let record_writes_s = USERS_PER_ORG_SERVICE; // one feed call, within a second
     let accept_rate = ACCEPTS_PER_DAY / 86_400.0;
     let partner_accepts = PARTNER_ACCEPTS_PER_HOUR / 3_600.0;
@@ -367,7 +422,7 @@ fn key_table(
             "`USAGE_DIRTY#<shard>`: the rollup's deletes, steady state".into(),
             "the system: usage-rollup".into(),
             format!(
-                "{invocation_days_s:.0} days/s an invocation (any day of the month), a mark of one day each, over its {per_range:.0} shards in turn, 1 WCU each"
+                "{invocation_days_s:.0} days/s an invocation (any day of the month), a mark of one day each, over its {per_range:.0} shards in turn, cleared in transactions: {TRANSACTION_WCU:.0} WCU each"
             ),
             mark_deletes_shard_s,
             "1,000 WCU/s a partition".into(),
@@ -376,7 +431,7 @@ fn key_table(
             "`USAGE_DIRTY#<shard>`: the rollup's deletes, a backfill in every shard".into(),
             "the system: usage-rollup".into(),
             format!(
-                "{backfill_days_s:.0} days/s an invocation ({backfill_calls_per_day:.2} calls a day, measured backfill), {backfill_days_a_month:.1} days a mark, over {per_range:.0} shards, 1 WCU each"
+                "{backfill_days_s:.0} days/s an invocation ({backfill_calls_per_day:.2} calls a day, measured backfill), {backfill_days_a_month:.1} days a mark, over {per_range:.0} shards, {TRANSACTION_WCU:.0} WCU each"
             ),
             backfill_marks_s / per_range,
             "1,000 WCU/s a partition".into(),
@@ -392,9 +447,9 @@ fn key_table(
             "`ROLLUP#<org>#<service>` / `MONTH#…` (the month with its days)".into(),
             "one org: usage-rollup".into(),
             format!(
-                "a backfill of one series at {backfill_days_s:.0} days/s over {per_range:.0} shards, one month item ({backfill_days_a_month:.1} days, ≤ 3 KB: 3 WCU) a mark; steady state: 1 month a run"
+                "a backfill of one series at {backfill_days_s:.0} days/s over {per_range:.0} shards, one month item ({backfill_days_a_month:.1} days; of 31 days {month_bytes:.0} B: {month_wcu:.0} WCU, measured) a mark; steady state: 1 month a run"
             ),
-            backfill_marks_s / per_range * 3.0,
+            backfill_days_s / backfill_days_a_month.max(1.0) / per_range * month_wcu,
             "1,000 WCU/s a partition (25 items a BatchWriteItem); 400 KB an item".into(),
         ),
         (
@@ -434,11 +489,10 @@ fn key_table(
         "Assumptions: every org reports every service daily, {USERS_PER_ORG_SERVICE:.0} users a service, all within {:.0} minutes; \
          {ACCEPTS_PER_DAY:.0} connections accepted a day system-wide, at most {PARTNER_ACCEPTS_PER_HOUR:.0} an hour at one partner; \
          the rollup at the invocation rate computed above ({calls_per_day:.1} calls a day measured, {PRODUCTION_CALL_MS:.0} ms a call assumed). \
-         Key formats: `shared/src/store/keys.rs`. Rates are peak writes a second into one partition.\n",
+         Key formats: `shared/src/store/keys.rs`. Rates are peak write units a second into one partition.\n",
         REPORT_WINDOW_S / 60.0
     );
-    let _ =
-        writeln!(out, "| key | written by | peak assumed | writes/s a partition | of 1,000 WCU/s | limit |");
+    let _ = writeln!(out, "| key | written by | peak assumed | WCU/s a partition | of 1,000 WCU/s | limit |");
     let _ = writeln!(out, "|---|---|---|---:|---:|---|");
     for (key, by, how, rate, limit) in rows {
         let _ = writeln!(out, "| {key} | {by} | {how} | {rate:.1} | {} | {limit} |", pct(rate));
