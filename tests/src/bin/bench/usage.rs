@@ -146,8 +146,9 @@ pub async fn usage_bench(gw: &Gateway, _token: &str) -> String {
     // day queries, then one item written per month (25 a BatchWriteItem), then one
     // item per month deleted on a condition, all of the batch in one transaction, as
     // the rollup writes each month with its days and clears their marks; each step
-    // at the rollup's concurrency. Left out, so this is a floor: the entitlements, the mark reads, and the days of a marked
-    // month the feed did not name (the rollup reads every day of the month).
+    // at the rollup's concurrency. Left out, so this is a floor: the entitlements,
+    // the mark reads, and the days of a marked month the feed did not name (the
+    // rollup reads every day of the month).
     let started = Instant::now();
     let mut months_marked: std::collections::BTreeMap<String, Vec<&String>> = Default::default();
     for pk in &days_marked {
