@@ -113,7 +113,7 @@ impl DynamoStore {
         page: &'a PageRequest,
         forward: bool,
     ) -> impl Future<Output = Result<(Vec<Item>, Option<Cursor>)>> + 'a {
-        self.query_page(index, pk, sk_prefix, page, forward, false)
+        self.query_page(index, pk, sk_prefix, page, forward, false, &[])
     }
 
     /// [`Self::query_items`] on the table, read consistently: it sees every write
@@ -125,9 +125,11 @@ impl DynamoStore {
         page: &'a PageRequest,
         forward: bool,
     ) -> impl Future<Output = Result<(Vec<Item>, Option<Cursor>)>> + 'a {
-        self.query_page(None, pk, sk_prefix, page, forward, true)
+        self.query_page(None, pk, sk_prefix, page, forward, true, &[])
     }
 
+    /// One page of a query; with `projection`, only those attributes of each item.
+    #[allow(clippy::too_many_arguments)]
     async fn query_page(
         &self,
         index: Option<&str>,
@@ -136,6 +138,7 @@ impl DynamoStore {
         page: &PageRequest,
         forward: bool,
         consistent: bool,
+        projection: &[&str],
     ) -> Result<(Vec<Item>, Option<Cursor>)> {
         let (pk_name, sk_name) = match index {
             Some(_) => (keys::GSI1PK, keys::GSI1SK),
@@ -158,6 +161,13 @@ impl DynamoStore {
                 .expression_attribute_names("#sk", sk_name)
                 .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
         };
+        if !projection.is_empty() {
+            let names: Vec<String> = (0..projection.len()).map(|i| format!("#p{i}")).collect();
+            for (name, attribute) in names.iter().zip(projection) {
+                query = query.expression_attribute_names(name, *attribute);
+            }
+            query = query.projection_expression(names.join(", "));
+        }
         let output = query
             .limit(page.limit as i32)
             .scan_index_forward(forward)
@@ -329,6 +339,17 @@ impl DynamoStore {
         self.all(None, pk, sk_prefix, true)
     }
 
+    /// [`Self::query_all_consistent`] with only the attributes `projection` names,
+    /// as raw items (they are not whole entities).
+    pub(super) async fn query_all_projected(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        projection: &[&str],
+    ) -> Result<Vec<Item>> {
+        self.all_items(None, pk, sk_prefix, true, projection).await
+    }
+
     async fn all<E: Entity>(
         &self,
         index: Option<&str>,
@@ -336,13 +357,23 @@ impl DynamoStore {
         sk_prefix: &str,
         consistent: bool,
     ) -> Result<Vec<E>> {
+        self.all_items(index, pk, sk_prefix, consistent, &[]).await?.into_iter().map(from_item).collect()
+    }
+
+    async fn all_items(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        consistent: bool,
+        projection: &[&str],
+    ) -> Result<Vec<Item>> {
         let mut page = PageRequest::first(100);
         let mut all = Vec::new();
         loop {
-            let (items, next) = self.query_page(index, pk, sk_prefix, &page, true, consistent).await?;
-            for item in items {
-                all.push(from_item(item)?);
-            }
+            let (items, next) =
+                self.query_page(index, pk, sk_prefix, &page, true, consistent, projection).await?;
+            all.extend(items);
             match next {
                 Some(cursor) => page.after = Some(cursor),
                 None => return Ok(all),

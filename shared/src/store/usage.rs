@@ -417,36 +417,9 @@ impl DynamoStore {
         date: NaiveDate,
     ) -> Result<Vec<UserStanding>> {
         let pk = keys::usage_pk(org, service, &date);
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_names("#user", "user_hash")
-                .expression_attribute_names("#assigned", "assigned")
-                .expression_attribute_names("#active", "active")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .expression_attribute_values(":prefix", AttributeValue::S(keys::USER_SK_PREFIX.into()))
-                .projection_expression("#user, #assigned, #active")
-                .limit(100)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in output.items() {
-                found.push(standing_of(item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        let items =
+            self.query_all_projected(&pk, keys::USER_SK_PREFIX, &["user_hash", "assigned", "active"]).await?;
+        items.iter().map(standing_of).collect()
     }
 
     /// The gateway bandwidth in MB of each day of the month that `first` starts
